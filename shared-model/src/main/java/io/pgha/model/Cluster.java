@@ -1,0 +1,69 @@
+package io.pgha.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+
+/** The cluster object: identity, the operator's spec and the sentinel's view of its status. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Cluster(String uid, long generation, Instant changeTime, ClusterSpec spec, Status status) {
+
+    public Cluster {
+        spec = spec != null ? spec : ClusterSpec.empty();
+        status = status != null ? status : new Status(Phase.INITIALIZING, null, false, null);
+    }
+
+    public Cluster withSpec(ClusterSpec s, Instant now) {
+        return new Cluster(uid, generation + 1, now, s, status);
+    }
+
+    public Cluster withStatus(Status s) {
+        return new Cluster(uid, generation, changeTime, spec, s);
+    }
+
+    public enum Phase {
+        @JsonProperty("initializing") INITIALIZING,
+        @JsonProperty("normal") NORMAL
+    }
+
+    /**
+     * @param master    uid of the DB elected master, null while none is
+     * @param paused    maintenance mode: no automatic failover, keepers do not restart PostgreSQL
+     * @param operation the operator request in progress (failover, switchover), null when none
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Status(Phase phase, String master, boolean paused, Operation operation) {
+        public Status withMaster(String m) {
+            return new Status(phase, m, paused, operation);
+        }
+
+        public Status withPhase(Phase p) {
+            return new Status(p, master, paused, operation);
+        }
+
+        public Status withPaused(boolean p) {
+            return new Status(phase, master, p, operation);
+        }
+
+        public Status withOperation(Operation o) {
+            return new Status(phase, master, paused, o);
+        }
+    }
+
+    /** An operator request written by admin-api and carried out by the sentinel leader. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Operation(String id, Type type, String candidate, Instant requestedAt, Instant scheduledAt,
+                            State state, String message) {
+        public enum Type {
+            @JsonProperty("failover") FAILOVER,
+            @JsonProperty("switchover") SWITCHOVER
+        }
+
+        public enum State {
+            @JsonProperty("pending") PENDING,
+            @JsonProperty("running") RUNNING,
+            @JsonProperty("done") DONE,
+            @JsonProperty("failed") FAILED
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.pgha.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The operator's wishes for the whole cluster. Every field is optional: {@code null} means "the default",
+ * and {@link #withDefaults()} returns a filled copy. The stored spec keeps only what the operator set, so
+ * a later release can improve a default without rewriting clusters. Enumerations are kept as text so that
+ * an unknown value is reported by {@link #validate()} with its field name instead of failing the parse.
+ * The defaults are documented in {@code docs/cluster-spec.md}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ClusterSpec(
+        String sleepInterval,
+        String requestTimeout,
+        String failInterval,
+        String convergenceTimeout,
+        String initTimeout,
+        String syncTimeout,
+        String dbWaitReadyTimeout,
+        String deadKeeperRemovalInterval,
+        String proxyCheckInterval,
+        String proxyTimeout,
+        Integer maxStandbys,
+        Integer maxStandbysPerSender,
+        Long maxStandbyLag,
+        Boolean synchronousReplication,
+        Integer minSynchronousStandbys,
+        Integer maxSynchronousStandbys,
+        Integer additionalWalSenders,
+        List<String> additionalMasterReplicationSlots,
+        Boolean usePgRewind,
+        String initMode,
+        NewConfig newConfig,
+        ExistingConfig existingConfig,
+        PitrConfig pitrConfig,
+        String role,
+        StandbyConfig standbyConfig,
+        Map<String, String> pgParameters,
+        List<String> pgHBA,
+        Boolean automaticPgRestart,
+        Boolean mergePgParameters,
+        String keeperAdmission) {
+
+    // Timing defaults: a keeper reports every sleepInterval, so failInterval = 4 reports lost. That rides
+    // out a 2 s store stall or a CPU-starved keeper while keeping node-loss failover near 5 s (DESIGN §11).
+    public static final String DEFAULT_SLEEP_INTERVAL = "1s";
+    public static final String DEFAULT_REQUEST_TIMEOUT = "2s";
+    public static final String DEFAULT_FAIL_INTERVAL = "4s";
+    public static final String DEFAULT_CONVERGENCE_TIMEOUT = "30s";
+    public static final String DEFAULT_INIT_TIMEOUT = "5m";
+    public static final String DEFAULT_SYNC_TIMEOUT = "30m";
+    public static final String DEFAULT_DB_WAIT_READY_TIMEOUT = "60s";
+    public static final String DEFAULT_DEAD_KEEPER_REMOVAL_INTERVAL = "48h";
+    public static final String DEFAULT_PROXY_CHECK_INTERVAL = "1s";
+    public static final String DEFAULT_PROXY_TIMEOUT = "4s";
+    public static final int DEFAULT_MAX_STANDBYS = 20;
+    public static final int DEFAULT_MAX_STANDBYS_PER_SENDER = 3;
+    public static final long DEFAULT_MAX_STANDBY_LAG = 1024 * 1024;
+    public static final boolean DEFAULT_SYNCHRONOUS_REPLICATION = false;
+    public static final int DEFAULT_MIN_SYNCHRONOUS_STANDBYS = 1;
+    public static final int DEFAULT_MAX_SYNCHRONOUS_STANDBYS = 1;
+    public static final int DEFAULT_ADDITIONAL_WAL_SENDERS = 5;
+    public static final boolean DEFAULT_USE_PG_REWIND = false;
+    public static final String DEFAULT_INIT_MODE = "new";
+    public static final String DEFAULT_ROLE = "master";
+    public static final boolean DEFAULT_AUTOMATIC_PG_RESTART = false;
+    public static final boolean DEFAULT_MERGE_PG_PARAMETERS = true;
+    public static final String DEFAULT_KEEPER_ADMISSION = "open";
+
+    public static final Set<String> INIT_MODES = Set.of("new", "existing", "pitr");
+    public static final Set<String> ROLES = Set.of("master", "standby");
+    public static final Set<String> KEEPER_ADMISSIONS = Set.of("open", "registered");
+
+    /** Valid PostgreSQL replication slot name. */
+    public static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+    private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+    public ClusterSpec {
+        additionalMasterReplicationSlots = additionalMasterReplicationSlots == null ? null
+                : List.copyOf(additionalMasterReplicationSlots);
+        pgParameters = pgParameters == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(pgParameters));
+        pgHBA = pgHBA == null ? null : List.copyOf(pgHBA);
+    }
+
+    /** An empty spec: every field takes its default. */
+    public static ClusterSpec empty() {
+        return new ClusterSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** A copy with every unset field filled with its default. */
+    public ClusterSpec withDefaults() {
+        return new ClusterSpec(
+                or(sleepInterval, DEFAULT_SLEEP_INTERVAL),
+                or(requestTimeout, DEFAULT_REQUEST_TIMEOUT),
+                or(failInterval, DEFAULT_FAIL_INTERVAL),
+                or(convergenceTimeout, DEFAULT_CONVERGENCE_TIMEOUT),
+                or(initTimeout, DEFAULT_INIT_TIMEOUT),
+                or(syncTimeout, DEFAULT_SYNC_TIMEOUT),
+                or(dbWaitReadyTimeout, DEFAULT_DB_WAIT_READY_TIMEOUT),
+                or(deadKeeperRemovalInterval, DEFAULT_DEAD_KEEPER_REMOVAL_INTERVAL),
+                or(proxyCheckInterval, DEFAULT_PROXY_CHECK_INTERVAL),
+                or(proxyTimeout, DEFAULT_PROXY_TIMEOUT),
+                or(maxStandbys, DEFAULT_MAX_STANDBYS),
+                or(maxStandbysPerSender, DEFAULT_MAX_STANDBYS_PER_SENDER),
+                or(maxStandbyLag, DEFAULT_MAX_STANDBY_LAG),
+                or(synchronousReplication, DEFAULT_SYNCHRONOUS_REPLICATION),
+                or(minSynchronousStandbys, DEFAULT_MIN_SYNCHRONOUS_STANDBYS),
+                or(maxSynchronousStandbys, DEFAULT_MAX_SYNCHRONOUS_STANDBYS),
+                or(additionalWalSenders, DEFAULT_ADDITIONAL_WAL_SENDERS),
+                or(additionalMasterReplicationSlots, List.of()),
+                or(usePgRewind, DEFAULT_USE_PG_REWIND),
+                or(initMode, DEFAULT_INIT_MODE),
+                NewConfig.withDefaults(newConfig),
+                existingConfig,
+                pitrConfig,
+                or(role, DEFAULT_ROLE),
+                standbyConfig,
+                or(pgParameters, Map.of()),
+                or(pgHBA, List.of()),
+                or(automaticPgRestart, DEFAULT_AUTOMATIC_PG_RESTART),
+                or(mergePgParameters, DEFAULT_MERGE_PG_PARAMETERS),
+                or(keeperAdmission, DEFAULT_KEEPER_ADMISSION));
+    }
+
+    /** Every problem of the effective spec (this one with defaults), each naming its field; empty when valid. */
+    public List<Violation> validate() {
+        ClusterSpec s = withDefaults();
+        Validator v = new Validator();
+        v.positiveDuration("sleepInterval", s.sleepInterval);
+        v.positiveDuration("requestTimeout", s.requestTimeout);
+        Optional<Duration> sleep = Durations.tryParse(s.sleepInterval);
+        Optional<Duration> fail = v.positiveDuration("failInterval", s.failInterval);
+        if (sleep.isPresent() && fail.isPresent() && fail.get().compareTo(sleep.get()) <= 0) {
+            v.fail("failInterval", "must be greater than sleepInterval (" + s.sleepInterval + ")");
+        }
+        v.positiveDuration("convergenceTimeout", s.convergenceTimeout);
+        v.positiveDuration("initTimeout", s.initTimeout);
+        v.positiveDuration("syncTimeout", s.syncTimeout);
+        v.positiveDuration("dbWaitReadyTimeout", s.dbWaitReadyTimeout);
+        v.positiveDuration("deadKeeperRemovalInterval", s.deadKeeperRemovalInterval);
+        Optional<Duration> check = v.positiveDuration("proxyCheckInterval", s.proxyCheckInterval);
+        Optional<Duration> timeout = v.positiveDuration("proxyTimeout", s.proxyTimeout);
+        if (check.isPresent() && timeout.isPresent() && check.get().compareTo(timeout.get()) >= 0) {
+            v.fail("proxyCheckInterval", "must be less than proxyTimeout (" + s.proxyTimeout + ")");
+        }
+        v.atLeast("maxStandbys", s.maxStandbys, 1);
+        v.atLeast("maxStandbysPerSender", s.maxStandbysPerSender, 1);
+        v.atLeast("maxStandbyLag", s.maxStandbyLag, 0);
+        v.atLeast("minSynchronousStandbys", s.minSynchronousStandbys, 0);
+        v.atLeast("maxSynchronousStandbys", s.maxSynchronousStandbys, 1);
+        if (s.minSynchronousStandbys > s.maxSynchronousStandbys) {
+            v.fail("minSynchronousStandbys", "must not exceed maxSynchronousStandbys (" + s.maxSynchronousStandbys
+                    + ")");
+        }
+        v.atLeast("additionalWalSenders", s.additionalWalSenders, 0);
+        for (int i = 0; i < s.additionalMasterReplicationSlots.size(); i++) {
+            String slot = s.additionalMasterReplicationSlots.get(i);
+            v.require(slot != null && SLOT_NAME.matcher(slot).matches(), "additionalMasterReplicationSlots[" + i
+                    + "]", "invalid replication slot name '" + slot + "' (lower case letters, digits, _; 1-63)");
+        }
+        validateInit(s, v);
+        v.oneOf("role", s.role, ROLES);
+        if ("standby".equals(s.role) && (s.standbyConfig == null || s.standbyConfig.isEmpty())) {
+            v.fail("standbyConfig", "required when role is standby (primaryConninfo or restoreCommand)");
+        }
+        if (s.standbyConfig != null) {
+            s.standbyConfig.validate(v);
+        }
+        s.pgParameters.forEach((name, value) -> {
+            String field = "pgParameters." + name;
+            v.require(PARAMETER_NAME.matcher(name).matches(), field, "invalid parameter name");
+            v.require(value != null, field, "must not be null");
+            v.singleLine(field, value);
+        });
+        for (int i = 0; i < s.pgHBA.size(); i++) {
+            String line = s.pgHBA.get(i);
+            v.require(line != null && !line.isBlank(), "pgHBA[" + i + "]", "must not be empty");
+            v.singleLine("pgHBA[" + i + "]", line);
+        }
+        v.oneOf("keeperAdmission", s.keeperAdmission, KEEPER_ADMISSIONS);
+        return v.violations();
+    }
+
+    private static void validateInit(ClusterSpec s, Validator v) {
+        v.oneOf("initMode", s.initMode, INIT_MODES);
+        if ("existing".equals(s.initMode) && (s.existingConfig == null || isBlank(s.existingConfig.keeperUid()))) {
+            v.fail("existingConfig.keeperUid", "required when initMode is existing");
+        }
+        if ("pitr".equals(s.initMode) && (s.pitrConfig == null || isBlank(s.pitrConfig.dataRestoreCommand()))) {
+            v.fail("pitrConfig.dataRestoreCommand", "required when initMode is pitr");
+        }
+        if (s.pitrConfig != null) {
+            v.singleLine("pitrConfig.dataRestoreCommand", s.pitrConfig.dataRestoreCommand());
+            v.singleLine("pitrConfig.restoreCommand", s.pitrConfig.restoreCommand());
+        }
+        if (s.newConfig.encoding() != null && s.newConfig.encoding().isBlank()) {
+            v.fail("newConfig.encoding", "must not be empty");
+        }
+        v.singleLine("newConfig.locale", s.newConfig.locale());
+    }
+
+    /** Throws {@link InvalidSpecException} listing every violation, or returns this spec. */
+    public ClusterSpec requireValid() {
+        List<Violation> violations = validate();
+        if (!violations.isEmpty()) {
+            throw new InvalidSpecException(violations);
+        }
+        return this;
+    }
+
+    // Typed views of the effective spec, for the services (call on a validated spec).
+
+    public Duration sleepIntervalDuration() {
+        return Durations.parse(or(sleepInterval, DEFAULT_SLEEP_INTERVAL));
+    }
+
+    public Duration requestTimeoutDuration() {
+        return Durations.parse(or(requestTimeout, DEFAULT_REQUEST_TIMEOUT));
+    }
+
+    public Duration failIntervalDuration() {
+        return Durations.parse(or(failInterval, DEFAULT_FAIL_INTERVAL));
+    }
+
+    public Duration convergenceTimeoutDuration() {
+        return Durations.parse(or(convergenceTimeout, DEFAULT_CONVERGENCE_TIMEOUT));
+    }
+
+    public Duration initTimeoutDuration() {
+        return Durations.parse(or(initTimeout, DEFAULT_INIT_TIMEOUT));
+    }
+
+    public Duration syncTimeoutDuration() {
+        return Durations.parse(or(syncTimeout, DEFAULT_SYNC_TIMEOUT));
+    }
+
+    public Duration proxyCheckIntervalDuration() {
+        return Durations.parse(or(proxyCheckInterval, DEFAULT_PROXY_CHECK_INTERVAL));
+    }
+
+    public Duration proxyTimeoutDuration() {
+        return Durations.parse(or(proxyTimeout, DEFAULT_PROXY_TIMEOUT));
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    /** Options for {@code initMode=new}: how initdb creates the cluster. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NewConfig(String locale, String encoding, Boolean dataChecksums) {
+        public static final String DEFAULT_LOCALE = "C.UTF-8";
+        public static final String DEFAULT_ENCODING = "UTF8";
+
+        static NewConfig withDefaults(NewConfig c) {
+            NewConfig given = c != null ? c : new NewConfig(null, null, null);
+            return new NewConfig(or(given.locale, DEFAULT_LOCALE), or(given.encoding, DEFAULT_ENCODING),
+                    or(given.dataChecksums, true));
+        }
+    }
+
+    /** Options for {@code initMode=existing}: which keeper's data directory becomes the primary. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ExistingConfig(String keeperUid) {
+    }
+
+    /** Options for {@code initMode=pitr}: how to restore a base backup and replay archived WAL. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PitrConfig(String dataRestoreCommand, String restoreCommand, String recoveryTargetTime,
+                             String recoveryTargetLsn, String recoveryTargetXid, String recoveryTargetName,
+                             String recoveryTargetTimeline) {
+    }
+
+    /** Options for {@code role=standby}: the whole cluster follows an external primary. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StandbyConfig(String primaryConninfo, String primarySlotName, String restoreCommand) {
+        boolean isEmpty() {
+            return isBlank(primaryConninfo) && isBlank(restoreCommand);
+        }
+
+        void validate(Validator v) {
+            v.singleLine("standbyConfig.primaryConninfo", primaryConninfo);
+            v.singleLine("standbyConfig.restoreCommand", restoreCommand);
+            if (primarySlotName != null) {
+                v.require(SLOT_NAME.matcher(primarySlotName).matches(), "standbyConfig.primarySlotName",
+                        "invalid replication slot name '" + primarySlotName + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.pgha.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One assignment of a PostgreSQL instance to a keeper. A new DB uid means "rebuild from scratch"; the
+ * sentinel bumps {@code generation} whenever the spec changes and the keeper reports the generation it
+ * applied in {@code status.currentGeneration}: converged means equal.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DB(String uid, long generation, Instant changeTime, Spec spec, Status status) {
+
+    public DB {
+        status = status != null ? status : Status.unknown();
+    }
+
+    public DB withSpec(Spec s, Instant now) {
+        return new DB(uid, generation + 1, now, s, status);
+    }
+
+    public DB withStatus(Status s) {
+        return new DB(uid, generation, changeTime, spec, s);
+    }
+
+    public boolean converged() {
+        return status.currentGeneration() == generation;
+    }
+
+    public enum Role {
+        @JsonProperty("master") MASTER,
+        @JsonProperty("standby") STANDBY
+    }
+
+    public enum InitMode {
+        @JsonProperty("none") NONE,
+        @JsonProperty("new") NEW,
+        @JsonProperty("existing") EXISTING,
+        @JsonProperty("resync") RESYNC,
+        @JsonProperty("pitr") PITR
+    }
+
+    /** Whom a standby follows: another DB of this cluster, or an external primary (standby cluster). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FollowConfig(Type type, String dbUid, ClusterSpec.StandbyConfig standbySettings) {
+        public enum Type {
+            @JsonProperty("internal") INTERNAL,
+            @JsonProperty("external") EXTERNAL
+        }
+
+        public static FollowConfig internal(String dbUid) {
+            return new FollowConfig(Type.INTERNAL, dbUid, null);
+        }
+    }
+
+    /**
+     * What the keeper must make its instance be. {@code synchronousStandbys} are DB uids (the standbys'
+     * application_name) and may hold placeholders that block commits while too few standbys are in sync.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Spec(
+            String keeperUid,
+            Role role,
+            InitMode initMode,
+            FollowConfig followConfig,
+            boolean synchronousReplication,
+            List<String> synchronousStandbys,
+            Map<String, String> pgParameters,
+            List<String> pgHBA,
+            int maxStandbys,
+            int additionalWalSenders,
+            boolean usePgRewind,
+            List<String> additionalReplicationSlots,
+            List<String> followers,
+            ClusterSpec.NewConfig newConfig,
+            ClusterSpec.PitrConfig pitrConfig,
+            boolean automaticPgRestart) {
+
+        public Spec {
+            synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
+            pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+            pgHBA = pgHBA == null ? List.of() : List.copyOf(pgHBA);
+            additionalReplicationSlots = additionalReplicationSlots == null ? List.of()
+                    : List.copyOf(additionalReplicationSlots);
+            followers = followers == null ? List.of() : List.copyOf(followers);
+        }
+    }
+
+    /** What the keeper last reported about the instance, as the sentinel recorded it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Status(
+            boolean healthy,
+            long currentGeneration,
+            String listenAddress,
+            Integer port,
+            String systemId,
+            long timelineId,
+            long walPosition,
+            List<TimelineHistoryEntry> timelineHistory,
+            List<String> synchronousStandbys,
+            Map<String, String> pgParameters,
+            String oldestWalFile) {
+
+        public Status {
+            timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
+            synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
+            pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+        }
+
+        public static Status unknown() {
+            return new Status(false, -1, null, null, null, 0, 0, null, null, null, null);
+        }
+    }
+
+    /** One line of a timeline history file: timeline {@code timelineId} ended at {@code switchPoint}. */
+    public record TimelineHistoryEntry(long timelineId, long switchPoint, String reason) {
+    }
+}

@@ -1,0 +1,51 @@
+package io.pgha.model;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one JSON mapping of pgha's store documents. Unknown fields are tolerated on read so that an older
+ * service can read what a newer one wrote (forward compatibility); dates are ISO-8601 text.
+ */
+public final class JsonCodec {
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+
+    private JsonCodec() {
+    }
+
+    public static JsonMapper mapper() {
+        return MAPPER;
+    }
+
+    public static String write(Object value) {
+        return MAPPER.writeValueAsString(value);
+    }
+
+    /** Reads a document; a malformed one raises {@link MalformedDocumentException} naming what was read. */
+    public static <T> T read(String json, Class<T> type, String what) {
+        try {
+            T value = MAPPER.readValue(json, type);
+            if (value == null) {
+                throw new MalformedDocumentException(what, "empty document (null)");
+            }
+            return value;
+        } catch (JacksonException e) {
+            throw new MalformedDocumentException(what, e.getOriginalMessage());
+        }
+    }
+
+    public static JsonNode toNode(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
+    public static <T> T fromNode(JsonNode node, Class<T> type) {
+        return MAPPER.treeToValue(node, type);
+    }
+}

@@ -1,0 +1,50 @@
+package io.pgha.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a keeper publishes about itself under {@code keepers/<uid>}, bound to its lease: gone when the
+ * keeper is. {@code instanceId} is new at every process start.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record KeeperInfo(
+        String uid,
+        String clusterUid,
+        String instanceId,
+        Instant time,
+        int priority,
+        boolean noSync,
+        PostgresState postgres) {
+
+    /** The local PostgreSQL instance as observed by its keeper. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PostgresState(
+            String dbUid,
+            long generation,
+            boolean running,
+            boolean healthy,
+            boolean inRecovery,
+            String systemId,
+            long timelineId,
+            List<DB.TimelineHistoryEntry> timelineHistory,
+            long walPosition,
+            long receivedWalPosition,
+            long replayedWalPosition,
+            List<String> syncStandbys,
+            String listenAddress,
+            Integer port,
+            String pgVersion,
+            Map<String, String> pgParameters,
+            String oldestWalFile,
+            boolean needsRestart) {
+
+        public PostgresState {
+            timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
+            syncStandbys = syncStandbys == null ? List.of() : List.copyOf(syncStandbys);
+            pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.pgha.store;
+
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterHistory;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.model.JsonCodec;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.MalformedDocumentException;
+import io.pgha.model.ProxyInfo;
+import io.pgha.model.SentinelInfo;
+import io.pgha.model.Violation;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Typed access to pgha's documents in a {@link ClusterStore}. A malformed value is reported (exception
+ * or log line naming the key) and left as it is: pgha never overwrites what it cannot read.
+ */
+public final class ClusterRepository {
+    private static final Logger log = LoggerFactory.getLogger(ClusterRepository.class);
+
+    private final ClusterStore store;
+
+    public ClusterRepository(ClusterStore store) {
+        this.store = store;
+    }
+
+    public ClusterStore store() {
+        return store;
+    }
+
+    /**
+     * The cluster data with its revision, empty when the cluster was never initialized.
+     *
+     * @throws MalformedDocumentException when the stored value cannot be read
+     */
+    public Optional<Versioned<ClusterData>> clusterData() {
+        return store.get(StoreKeys.CLUSTER_DATA).map(v -> v.withValue(
+                JsonCodec.read(v.value(), ClusterData.class, "cluster data at " + store.root() + v.key())));
+    }
+
+    /**
+     * Writes cluster data if its revision is still {@code expectedRevision} (0: only if absent). A
+     * document that fails {@link ClusterData#validate()} is refused before it reaches the store.
+     */
+    public CasResult putClusterData(ClusterData data, long expectedRevision) {
+        List<Violation> violations = data.validate();
+        if (!violations.isEmpty()) {
+            throw new InvalidSpecException(violations);
+        }
+        return store.compareAndPut(StoreKeys.CLUSTER_DATA, JsonCodec.write(data), expectedRevision);
+    }
+
+    public Map<String, KeeperInfo> keeperInfos() {
+        return readAll(StoreKeys.KEEPERS, KeeperInfo.class);
+    }
+
+    public Map<String, SentinelInfo> sentinelInfos() {
+        return readAll(StoreKeys.SENTINELS, SentinelInfo.class);
+    }
+
+    public Map<String, ProxyInfo> proxyInfos() {
+        return readAll(StoreKeys.PROXIES, ProxyInfo.class);
+    }
+
+    public Optional<Versioned<ClusterHistory>> history() {
+        return store.get(StoreKeys.HISTORY).map(v -> v.withValue(
+                JsonCodec.read(v.value(), ClusterHistory.class, "history at " + store.root() + v.key())));
+    }
+
+    public CasResult putHistory(ClusterHistory history, long expectedRevision) {
+        return store.compareAndPut(StoreKeys.HISTORY, JsonCodec.write(history), expectedRevision);
+    }
+
+    /** Every readable document under a prefix, by uid; unreadable ones are logged and skipped. */
+    private <T> Map<String, T> readAll(String prefix, Class<T> type) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (Versioned<String> v : store.list(prefix)) {
+            String uid = v.key().substring(prefix.length());
+            try {
+                out.put(uid, JsonCodec.read(v.value(), type, type.getSimpleName() + " at " + store.root()
+                        + v.key()));
+            } catch (MalformedDocumentException e) {
+                log.warn("{} (ignored)", e.getMessage());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,110 @@
+package io.pgha.store;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Curator's PersistentNode for pgha: keeps one ephemeral key published for as long as this object is
+ * open, re-creating the session and the key after a session loss or a store outage. {@link #update}
+ * replaces the value (written at once when possible, otherwise on the next retry).
+ * {@link #close()} deletes the key by revoking the session.
+ */
+public final class EphemeralRegistration implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EphemeralRegistration.class);
+
+    private final ClusterStore store;
+    private final String key;
+    private final Duration ttl;
+    private final ScheduledExecutorService executor;
+    private final AtomicReference<String> value = new AtomicReference<>();
+    private StoreSession session; // executor thread only
+    private String written;       // executor thread only
+    private volatile boolean closed;
+    private volatile String lastError;
+
+    public EphemeralRegistration(ClusterStore store, String key, Duration ttl) {
+        this.store = store;
+        this.key = key;
+        this.ttl = ttl;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "registration-" + key);
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(100, ttl.toMillis() / 3);
+        executor.scheduleWithFixedDelay(this::sync, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Publishes a new value. */
+    public void update(String newValue) {
+        value.set(newValue);
+        try {
+            executor.execute(this::sync);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("registration={} closed, update dropped", key);
+        }
+    }
+
+    /** True while the current value is published through a live session. */
+    public boolean isPublished() {
+        return lastError == null && written != null && written.equals(value.get());
+    }
+
+    /** Why the key is not published right now, if it is not. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Test and fencing hook: stop keep-alives without revoking, as if this process had died. */
+    public void abandon() {
+        closed = true;
+        executor.shutdownNow();
+        StoreSession s = session;
+        if (s != null) {
+            s.abandon();
+        }
+    }
+
+    private void sync() {
+        String v = value.get();
+        if (closed || v == null) {
+            return;
+        }
+        try {
+            if (session == null || !session.isAlive()) {
+                session = store.openSession(ttl, reason -> update(value.get()));
+                written = null;
+            }
+            if (!v.equals(written)) {
+                session.putEphemeral(key, v);
+                written = v;
+            }
+            lastError = null;
+        } catch (StoreException e) {
+            if (lastError == null) {
+                log.warn("registration={} not published: {}", key, e.getMessage());
+            }
+            lastError = e.getMessage();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        executor.shutdown();
+        try {
+            executor.awaitTermination(store.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        StoreSession s = session;
+        if (s != null) {
+            s.close();
+        }
+    }
+}
