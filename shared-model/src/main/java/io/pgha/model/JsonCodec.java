@@ -37,8 +37,24 @@ public final class JsonCodec {
             }
             return value;
         } catch (JacksonException e) {
-            throw new MalformedDocumentException(what, e.getOriginalMessage());
+            throw new MalformedDocumentException(what, fieldPath(e), e.getOriginalMessage());
         }
+    }
+
+    /** The JSON path of the field a parse error is about, e.g. {@code pgParameters.work_mem}; "" for the root. */
+    public static String fieldPath(JacksonException e) {
+        StringBuilder b = new StringBuilder();
+        for (JacksonException.Reference r : e.getPath()) {
+            if (r.getPropertyName() != null) {
+                if (b.length() > 0) {
+                    b.append('.');
+                }
+                b.append(r.getPropertyName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
     }
 
     public static JsonNode toNode(Object value) {

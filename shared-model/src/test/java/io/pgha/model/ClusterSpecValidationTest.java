@@ -1,0 +1,103 @@
+package io.pgha.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every validation rule of the cluster spec: one spec that breaks it, one that satisfies it. */
+class ClusterSpecValidationTest {
+
+    /** rule name, a spec that breaks the rule, the field reported, a spec that satisfies it. */
+    static Stream<Arguments> rules() {
+        return Stream.of(
+                rule("bad duration", "{'sleepInterval':'abc'}", "sleepInterval", "{'sleepInterval':'500ms'}"),
+                rule("zero duration", "{'requestTimeout':'0s'}", "requestTimeout", "{'requestTimeout':'1s'}"),
+                rule("failInterval not above sleepInterval", "{'sleepInterval':'2s','failInterval':'2s'}",
+                        "failInterval", "{'sleepInterval':'2s','failInterval':'3s'}"),
+                rule("negative duration", "{'convergenceTimeout':'-5s'}", "convergenceTimeout",
+                        "{'convergenceTimeout':'5s'}"),
+                rule("spaced duration", "{'initTimeout':'5 m'}", "initTimeout", "{'initTimeout':'5m'}"),
+                rule("empty duration", "{'syncTimeout':''}", "syncTimeout", "{'syncTimeout':'1h'}"),
+                rule("unitless duration", "{'dbWaitReadyTimeout':'10'}", "dbWaitReadyTimeout",
+                        "{'dbWaitReadyTimeout':'10s'}"),
+                rule("unknown unit", "{'deadKeeperRemovalInterval':'1d'}", "deadKeeperRemovalInterval",
+                        "{'deadKeeperRemovalInterval':'24h'}"),
+                rule("proxyCheckInterval >= proxyTimeout", "{'proxyCheckInterval':'5s','proxyTimeout':'5s'}",
+                        "proxyCheckInterval", "{'proxyCheckInterval':'1s','proxyTimeout':'5s'}"),
+                rule("bad proxyTimeout", "{'proxyTimeout':'x'}", "proxyTimeout", "{'proxyTimeout':'10s'}"),
+                rule("maxStandbys below 1", "{'maxStandbys':0}", "maxStandbys", "{'maxStandbys':1}"),
+                rule("maxStandbysPerSender below 1", "{'maxStandbysPerSender':0}", "maxStandbysPerSender",
+                        "{'maxStandbysPerSender':1}"),
+                rule("negative maxStandbyLag", "{'maxStandbyLag':-1}", "maxStandbyLag", "{'maxStandbyLag':0}"),
+                rule("negative minSynchronousStandbys", "{'minSynchronousStandbys':-1}", "minSynchronousStandbys",
+                        "{'minSynchronousStandbys':0}"),
+                rule("maxSynchronousStandbys below 1", "{'maxSynchronousStandbys':0,'minSynchronousStandbys':0}",
+                        "maxSynchronousStandbys", "{'maxSynchronousStandbys':1,'minSynchronousStandbys':0}"),
+                rule("min above max synchronous", "{'minSynchronousStandbys':3,'maxSynchronousStandbys':2}",
+                        "minSynchronousStandbys", "{'minSynchronousStandbys':2,'maxSynchronousStandbys':2}"),
+                rule("negative additionalWalSenders", "{'additionalWalSenders':-1}", "additionalWalSenders",
+                        "{'additionalWalSenders':0}"),
+                rule("bad slot name", "{'additionalMasterReplicationSlots':['ok','Bad-Name']}",
+                        "additionalMasterReplicationSlots[1]", "{'additionalMasterReplicationSlots':['ok','good_1']}"),
+                rule("unknown initMode", "{'initMode':'clone'}", "initMode", "{'initMode':'new'}"),
+                rule("existing without existingConfig", "{'initMode':'existing'}", "existingConfig.keeperUid",
+                        "{'initMode':'existing','existingConfig':{'keeperUid':'k1'}}"),
+                rule("pitr without dataRestoreCommand", "{'initMode':'pitr','pitrConfig':{}}",
+                        "pitrConfig.dataRestoreCommand",
+                        "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'restore %d'}}"),
+                rule("newline in restoreCommand", "{'pitrConfig':{'restoreCommand':'cp\\n%f'}}",
+                        "pitrConfig.restoreCommand", "{'pitrConfig':{'restoreCommand':'cp %f %p'}}"),
+                rule("unknown role", "{'role':'replica'}", "role", "{'role':'standby','standbyConfig':"
+                        + "{'primaryConninfo':'host=x'}}"),
+                rule("standby without standbyConfig", "{'role':'standby'}", "standbyConfig",
+                        "{'role':'standby','standbyConfig':{'restoreCommand':'cp %f %p'}}"),
+                rule("bad primarySlotName", "{'standbyConfig':{'primaryConninfo':'h','primarySlotName':'Bad'}}",
+                        "standbyConfig.primarySlotName",
+                        "{'standbyConfig':{'primaryConninfo':'h','primarySlotName':'good'}}"),
+                rule("newline in primaryConninfo", "{'standbyConfig':{'primaryConninfo':'host=a\\nport=1'}}",
+                        "standbyConfig.primaryConninfo", "{'standbyConfig':{'primaryConninfo':'host=a port=1'}}"),
+                rule("newline in a pg parameter", "{'pgParameters':{'work_mem':'4MB\\nfsync=off'}}",
+                        "pgParameters.work_mem", "{'pgParameters':{'work_mem':'4MB'}}"),
+                rule("bad pg parameter name", "{'pgParameters':{'bad name':'1'}}", "pgParameters.bad name",
+                        "{'pgParameters':{'auto_explain.log_min_duration':'1s'}}"),
+                rule("newline in pgHBA", "{'pgHBA':['host all all 0.0.0.0/0 md5\\nhost all all ::/0 trust']}",
+                        "pgHBA[0]", "{'pgHBA':['host all all 0.0.0.0/0 md5','host all all ::/0 md5']}"),
+                rule("empty pgHBA line", "{'pgHBA':['  ']}", "pgHBA[0]", "{'pgHBA':['local all all peer']}"),
+                rule("unknown keeperAdmission", "{'keeperAdmission':'closed'}", "keeperAdmission",
+                        "{'keeperAdmission':'registered'}"),
+                rule("empty encoding", "{'newConfig':{'encoding':' '}}", "newConfig.encoding",
+                        "{'newConfig':{'encoding':'LATIN1'}}"),
+                rule("newline in locale", "{'newConfig':{'locale':'C\\n'}}", "newConfig.locale",
+                        "{'newConfig':{'locale':'C'}}"));
+    }
+
+    private static Arguments rule(String name, String broken, String field, String fixed) {
+        return Arguments.of(name, broken.replace('\'', '"'), field, fixed.replace('\'', '"'));
+    }
+
+    @ParameterizedTest(name = "{0}: reported on {2}")
+    @MethodSource("rules")
+    void aBrokenRuleIsReportedOnItsField(String name, String broken, String field, String fixed) {
+        assertThat(ClusterSpecTest.read(broken).validate()).extracting(Violation::field).containsExactly(field);
+    }
+
+    @ParameterizedTest(name = "{0}: a valid value passes")
+    @MethodSource("rules")
+    void theValidCounterpartPasses(String name, String broken, String field, String fixed) {
+        assertThat(ClusterSpecTest.read(fixed).validate()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "every problem at once")
+    @MethodSource("allAtOnce")
+    void everyProblemIsReportedAtOnce(String spec, int expected) {
+        assertThat(ClusterSpecTest.read(spec).validate()).hasSize(expected);
+    }
+
+    static Stream<Arguments> allAtOnce() {
+        return Stream.of(Arguments.of("{\"sleepInterval\":\"x\",\"maxStandbys\":0,\"role\":\"replica\","
+                + "\"initMode\":\"clone\",\"pgHBA\":[\"a\\nb\"],\"keeperAdmission\":\"no\"}", 6));
+    }
+}
