@@ -18,11 +18,20 @@ import org.junit.jupiter.api.Test;
  * provide the server and its failure modes (restart, freeze).
  */
 public abstract class ClusterStoreContract {
-    protected static final Duration TTL = Duration.ofSeconds(2);
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
 
     private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
     protected String root;
+
+    /** The session TTL the tests use (backends may have a minimum). */
+    protected Duration ttl() {
+        return Duration.ofSeconds(2);
+    }
+
+    /** How long after its owner dies an ephemeral key may still exist. */
+    protected Duration expiryAllowance() {
+        return ttl().plusSeconds(3);
+    }
 
     /** A new client for the given key root. */
     protected abstract ClusterStore connect(String root);
@@ -117,23 +126,23 @@ public abstract class ClusterStoreContract {
     void ephemeralKeyDisappearsWithinTheTtlAfterItsOwnerStopsKeepingItAlive() {
         ClusterStore owner = store();
         ClusterStore observer = store();
-        StoreSession session = owner.openSession(TTL, reason -> { });
+        StoreSession session = owner.openSession(ttl(), reason -> { });
         session.putEphemeral("keepers/k1", "alive");
         // Kept alive well past its TTL while the owner lives.
-        await().during(TTL.plusSeconds(1)).atMost(TTL.plusSeconds(3))
+        await().during(ttl().plusSeconds(1)).atMost(expiryAllowance())
                 .until(() -> observer.get("keepers/k1").isPresent());
 
         session.abandon(); // the owner "dies": keep-alives stop, nothing is revoked
         long abandonedAt = System.nanoTime();
 
-        await().atMost(TTL.plusSeconds(3)).until(() -> observer.get("keepers/k1").isEmpty());
-        assertThat(Duration.ofNanos(System.nanoTime() - abandonedAt)).isGreaterThanOrEqualTo(TTL.minusMillis(500));
+        await().atMost(expiryAllowance()).until(() -> observer.get("keepers/k1").isEmpty());
+        assertThat(Duration.ofNanos(System.nanoTime() - abandonedAt)).isGreaterThanOrEqualTo(ttl().minusMillis(500));
     }
 
     @Test
     void closingASessionDeletesItsKeysAtOnce() {
         ClusterStore s = store();
-        StoreSession session = s.openSession(TTL, reason -> { });
+        StoreSession session = s.openSession(ttl(), reason -> { });
         session.putEphemeral("proxies/p1", "x");
         session.close();
         assertThat(s.get("proxies/p1")).isEmpty();
@@ -192,13 +201,13 @@ public abstract class ClusterStoreContract {
         ClusterStore s2 = store();
         RecordingListener l1 = new RecordingListener();
         RecordingListener l2 = new RecordingListener();
-        LeaderElection e1 = closeLater(new LeaderElection(s1, StoreKeys.SENTINEL_LEADER, "s1", TTL, l1));
-        LeaderElection e2 = closeLater(new LeaderElection(s2, StoreKeys.SENTINEL_LEADER, "s2", TTL, l2));
+        LeaderElection e1 = closeLater(new LeaderElection(s1, StoreKeys.SENTINEL_LEADER, "s1", ttl(), l1));
+        LeaderElection e2 = closeLater(new LeaderElection(s2, StoreKeys.SENTINEL_LEADER, "s2", ttl(), l2));
         e1.start();
         e2.start();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> e1.isLeader() || e2.isLeader());
-        await().during(TTL).atMost(TTL.plusSeconds(2)).until(() -> e1.isLeader() ^ e2.isLeader());
+        await().during(ttl()).atMost(ttl().plusSeconds(2)).until(() -> e1.isLeader() ^ e2.isLeader());
         LeaderElection leader = e1.isLeader() ? e1 : e2;
         LeaderElection follower = leader == e1 ? e2 : e1;
         RecordingListener leaderListener = leader == e1 ? l1 : l2;
@@ -209,9 +218,9 @@ public abstract class ClusterStoreContract {
         leader.abandon();
         long lostAt = System.nanoTime();
 
-        await().atMost(TTL.plusSeconds(3)).until(follower::isLeader);
-        assertThat(Duration.ofNanos(System.nanoTime() - lostAt)).isLessThan(TTL.plusSeconds(3));
-        await().atMost(TTL.plusSeconds(1)).until(() -> leaderListener.events.contains("notLeader"));
+        await().atMost(expiryAllowance()).until(follower::isLeader);
+        assertThat(Duration.ofNanos(System.nanoTime() - lostAt)).isLessThan(expiryAllowance());
+        await().atMost(ttl().plusSeconds(1)).until(() -> leaderListener.events.contains("notLeader"));
         assertThat(leader.isLeader()).isFalse();
         assertThat(leaderListener.events).containsExactly("isLeader", "notLeader");
     }
@@ -221,10 +230,10 @@ public abstract class ClusterStoreContract {
         ClusterStore s1 = store();
         ClusterStore s2 = store();
         RecordingListener l1 = new RecordingListener();
-        LeaderElection e1 = closeLater(new LeaderElection(s1, StoreKeys.SENTINEL_LEADER, "s1", TTL, l1));
+        LeaderElection e1 = closeLater(new LeaderElection(s1, StoreKeys.SENTINEL_LEADER, "s1", ttl(), l1));
         e1.start();
         await().atMost(Duration.ofSeconds(10)).until(e1::isLeader);
-        LeaderElection e2 = closeLater(new LeaderElection(s2, StoreKeys.SENTINEL_LEADER, "s2", TTL,
+        LeaderElection e2 = closeLater(new LeaderElection(s2, StoreKeys.SENTINEL_LEADER, "s2", ttl(),
                 new RecordingListener()));
         e2.start();
 
@@ -259,14 +268,14 @@ public abstract class ClusterStoreContract {
     void registrationIsRepublishedAfterItsSessionIsLost() {
         ClusterStore owner = store();
         ClusterStore observer = store();
-        EphemeralRegistration reg = closeLater(new EphemeralRegistration(owner, "proxies/p1", TTL));
+        EphemeralRegistration reg = closeLater(new EphemeralRegistration(owner, "proxies/p1", ttl()));
         reg.update("gen-1");
         await().atMost(Duration.ofSeconds(5)).until(() -> observer.get("proxies/p1").map(Versioned::value)
                 .equals(Optional.of("gen-1")));
 
         freezeServer(); // longer than the TTL: the session is lost on the owner's side
         try {
-            await().atMost(TTL.plusSeconds(3)).until(() -> !reg.isPublished());
+            await().atMost(expiryAllowance()).until(() -> !reg.isPublished());
         } finally {
             thawServer();
         }
