@@ -22,8 +22,8 @@ public final class EphemeralRegistration implements AutoCloseable {
     private final Duration ttl;
     private final ScheduledExecutorService executor;
     private final AtomicReference<String> value = new AtomicReference<>();
-    private StoreSession session; // executor thread only
-    private String written;       // executor thread only
+    private volatile StoreSession session; // written on the executor thread only
+    private volatile String written;
     private volatile boolean closed;
     private volatile String lastError;
 
@@ -48,6 +48,26 @@ public final class EphemeralRegistration implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             log.debug("registration={} closed, update dropped", key);
         }
+    }
+
+    /**
+     * Publishes a new value and waits until it is written (or the wait ends): for states other parts must
+     * have seen, such as "PostgreSQL is down", before the caller goes on.
+     *
+     * @return true when the value is now in the store
+     */
+    public boolean updateAndWait(String newValue, Duration wait) {
+        value.set(newValue);
+        try {
+            executor.submit(this::sync).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return isPublished();
     }
 
     /** True while the current value is published through a live session. */

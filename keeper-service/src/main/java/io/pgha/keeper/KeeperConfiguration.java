@@ -1,0 +1,62 @@
+package io.pgha.keeper;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pgha.keeper.converge.Convergence;
+import io.pgha.keeper.converge.KeeperLoop;
+import io.pgha.keeper.converge.PassFile;
+import io.pgha.keeper.postgres.PgCommands;
+import io.pgha.keeper.postgres.PostgresInstance;
+import io.pgha.keeper.postgres.PostgresObserver;
+import io.pgha.store.ClusterRepository;
+import io.pgha.store.EphemeralRegistration;
+import io.pgha.store.StoreKeys;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The keeper's composition root: identity, PostgreSQL, the loop, its registration and metrics. */
+@Configuration(proxyBeanMethods = false)
+class KeeperConfiguration {
+    /** TTL of the keeper's lease: its info vanishes this long after the keeper dies. */
+    static final Duration LEASE_TTL = Duration.ofSeconds(3);
+    static final Duration PG_TIMEOUT = Duration.ofSeconds(60);
+
+    @Bean
+    PgCommands pgCommands(KeeperProperties props) {
+        props.validateRoles();
+        return PgCommands.detect(props.pg().binDir(), props.pg().osUser());
+    }
+
+    @Bean(destroyMethod = "close")
+    KeeperIdentity keeperIdentity(KeeperProperties props, PgCommands commands) {
+        return KeeperIdentity.establish(props, commands);
+    }
+
+    @Bean
+    PostgresInstance postgresInstance(KeeperIdentity id, PgCommands commands, KeeperProperties props) {
+        Path passFile = PassFile.write(commands, id.dataDir(), props.superuser(), props.replication());
+        return new PostgresInstance(commands, id.dataDir().resolve("postgres"), id.dataDir().resolve("postgres.log"),
+                passFile, PG_TIMEOUT);
+    }
+
+    @Bean
+    PostgresObserver postgresObserver(PostgresInstance pg, KeeperProperties props) {
+        KeeperProperties.Role su = props.superuser();
+        return new PostgresObserver(pg, props.pg().localAddress(), props.pg().port(), su.username(), su.password(),
+                Duration.ofSeconds(2));
+    }
+
+    @Bean
+    KeeperLoop keeperLoop(ClusterRepository repository, KeeperIdentity id, KeeperProperties props,
+                          PostgresInstance pg, PostgresObserver observer, MeterRegistry registry) {
+        Convergence convergence = new Convergence(id, props, pg, observer);
+        EphemeralRegistration registration = new EphemeralRegistration(repository.store(),
+                StoreKeys.keeper(id.uid()), LEASE_TTL);
+        KeeperLoop loop = new KeeperLoop(repository, id, props, pg, observer, convergence, registration,
+                Clock.systemUTC());
+        KeeperMetrics.register(registry, loop);
+        return loop;
+    }
+}

@@ -1,0 +1,40 @@
+package io.pgha.keeper;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pgha.keeper.converge.KeeperLoop;
+import io.pgha.keeper.converge.KeeperView;
+
+/** The keeper's metrics (DESIGN §9), read from the loop's latest view at scrape time. */
+final class KeeperMetrics {
+    private KeeperMetrics() {
+    }
+
+    static void register(MeterRegistry registry, KeeperLoop loop) {
+        Gauge.builder("pgha.keeper.postgres.up", loop, l -> l.view().observation().healthy() ? 1 : 0)
+                .description("1 while PostgreSQL runs and answers").register(registry);
+        for (String role : new String[] {"primary", "standby", "unknown"}) {
+            Gauge.builder("pgha.keeper.role", loop, l -> role.equals(role(l.view())) ? 1 : 0).tag("role", role)
+                    .description("1 for the role PostgreSQL runs in").register(registry);
+        }
+        Gauge.builder("pgha.keeper.timeline", loop, l -> l.view().observation().timelineId()).register(registry);
+        Gauge.builder("pgha.keeper.wal.position.bytes", loop, l -> l.view().observation().walPosition())
+                .baseUnit("bytes").register(registry);
+        Gauge.builder("pgha.keeper.replication.lag.bytes", loop,
+                        l -> l.view().lagBytes() == null ? Double.NaN : l.view().lagBytes())
+                .baseUnit("bytes").description("master WAL position minus replayed position (0 on the primary)")
+                .register(registry);
+        Gauge.builder("pgha.keeper.needs.restart", loop, l -> l.view().observation().needsRestart() ? 1 : 0)
+                .description("1 when changed parameters wait for a PostgreSQL restart").register(registry);
+        Gauge.builder("pgha.keeper.converge.last.success", loop,
+                        l -> l.lastConverge() == null ? 0 : l.lastConverge().toEpochMilli() / 1000.0)
+                .description("time of the last loop with usable cluster data, epoch seconds").register(registry);
+    }
+
+    private static String role(KeeperView v) {
+        if (!v.observation().healthy()) {
+            return "unknown";
+        }
+        return v.observation().inRecovery() ? "standby" : "primary";
+    }
+}

@@ -1,0 +1,235 @@
+package io.pgha.keeper.converge;
+
+import io.pgha.keeper.KeeperIdentity;
+import io.pgha.keeper.KeeperProperties;
+import io.pgha.keeper.postgres.Observation;
+import io.pgha.keeper.postgres.PostgresInstance;
+import io.pgha.keeper.postgres.PostgresObserver;
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.DB;
+import io.pgha.model.JsonCodec;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.MalformedDocumentException;
+import io.pgha.store.ClusterRepository;
+import io.pgha.store.EphemeralRegistration;
+import io.pgha.store.StoreException;
+import io.pgha.store.StoreKeys;
+import io.pgha.store.StoreWatch;
+import io.pgha.store.Versioned;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The keeper's loop: on every {@code sleepInterval}, on every change of the cluster data (watch) and
+ * within a quarter second of the postmaster exiting, it looks at PostgreSQL, publishes what it saw, converges one step, and
+ * publishes again. A store outage changes nothing locally; the loop goes on and catches up.
+ */
+public final class KeeperLoop implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(KeeperLoop.class);
+    private static final Duration TICK = Duration.ofMillis(250);
+
+    private final ClusterRepository repository;
+    private final KeeperIdentity id;
+    private final KeeperProperties props;
+    private final PostgresInstance pg;
+    private final PostgresObserver observer;
+    private final Convergence convergence;
+    private final EphemeralRegistration registration;
+    private final Clock clock;
+    private final AtomicBoolean triggered = new AtomicBoolean(true);
+    private volatile KeeperView view = KeeperView.initial();
+    private ScheduledExecutorService executor;
+    private StoreWatch watch;
+    private boolean lastSeenRunning;
+    private int failures;
+    private long nextRunNanos;
+    private Duration sleepInterval = ClusterSpec.empty().sleepIntervalDuration();
+    private String lastFailure;
+    private String clusterUid;
+
+    public KeeperLoop(ClusterRepository repository, KeeperIdentity id, KeeperProperties props, PostgresInstance pg,
+                      PostgresObserver observer, Convergence convergence, EphemeralRegistration registration,
+                      Clock clock) {
+        this.repository = repository;
+        this.id = id;
+        this.props = props;
+        this.pg = pg;
+        this.observer = observer;
+        this.convergence = convergence;
+        this.registration = registration;
+        this.clock = clock;
+    }
+
+    public KeeperView view() {
+        return view;
+    }
+
+    /** Runs the loop soon (coalesced), e.g. on a watch event. */
+    public void trigger() {
+        triggered.set(true);
+    }
+
+    @Override
+    public synchronized void start() {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "keeper-loop");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            watch = repository.store().watch(StoreKeys.CLUSTER_DATA, false, events -> trigger());
+        } catch (StoreException e) {
+            log.warn("cluster data watch not started ({}); polling every sleepInterval", e.getMessage());
+        }
+        executor.scheduleWithFixedDelay(this::tickSafely, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void tickSafely() {
+        boolean running = pg.isRunning(); // cheap: pid file and process table
+        if (lastSeenRunning && !running) {
+            log.warn("postmaster exited");
+            triggered.set(true);
+        }
+        lastSeenRunning = running;
+        long now = System.nanoTime();
+        if (!triggered.getAndSet(false) && now - nextRunNanos < 0) {
+            return;
+        }
+        nextRunNanos = now + sleepInterval.toNanos();
+        try {
+            tick();
+            failures = 0;
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // Never let the loop die silently. Retry soon (e.g. a start racing the old postmaster's children),
+            // backing off to sleepInterval.
+            failures++;
+            nextRunNanos = now + Math.min(sleepInterval.toNanos(), TICK.toNanos() * failures);
+            String msg = String.valueOf(e.getMessage());
+            if (!msg.equals(lastFailure)) {
+                log.warn("convergence step failed: {}", msg, e instanceof Error ? e : null);
+                lastFailure = msg;
+            }
+        }
+    }
+
+    private void tick() {
+        ClusterData cd = readClusterData();
+        Map<String, KeeperInfo> peers = readPeers();
+        Observation before = observer.observe();
+        publish(cd, peers, before, true);
+        if (cd != null) {
+            convergence.converge(cd, peers, before);
+            lastFailure = null;
+        }
+        Observation after = observer.observe();
+        publish(cd, peers, after, false);
+    }
+
+    private ClusterData readClusterData() {
+        try {
+            Optional<Versioned<ClusterData>> v = repository.clusterData();
+            if (v.isEmpty()) {
+                return null;
+            }
+            ClusterData cd = v.get().value();
+            var problems = cd.validate();
+            if (!problems.isEmpty()) {
+                throw new MalformedDocumentException("cluster data", problems.toString());
+            }
+            sleepInterval = cd.cluster().spec().sleepIntervalDuration();
+            clusterUid = cd.cluster().uid();
+            return cd;
+        } catch (StoreException | MalformedDocumentException e) {
+            String msg = e.getMessage();
+            if (!msg.equals(lastFailure)) {
+                log.warn("cluster data not usable, PostgreSQL left as it is: {}", msg);
+                lastFailure = msg;
+            }
+            return null;
+        }
+    }
+
+    private Map<String, KeeperInfo> readPeers() {
+        try {
+            return repository.keeperInfos();
+        } catch (StoreException e) {
+            return Map.of();
+        }
+    }
+
+    private void publish(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean waitForStore) {
+        Optional<DB> db = cd == null ? Optional.empty() : cd.dbOfKeeper(id.uid());
+        long generation = db.isPresent() && db.get().uid().equals(convergence.state().dbUid())
+                ? convergence.appliedGeneration() : -1;
+        KeeperInfo info = new KeeperInfo(id.uid(), clusterUid, id.instanceId(), clock.instant(), props.priority(),
+                props.noSync(), new KeeperInfo.PostgresState(convergence.state().dbUid(), generation, obs.running(),
+                obs.healthy(), obs.inRecovery(), obs.systemId(), obs.timelineId(), obs.timelineHistory(),
+                obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
+                props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
+                obs.parameters(), obs.oldestWalFile(), obs.needsRestart()));
+        String json = JsonCodec.write(info);
+        if (waitForStore && !obs.healthy()) {
+            // Others must see "unhealthy" before this keeper acts on it (e.g. restarts PostgreSQL).
+            registration.updateAndWait(json, Duration.ofSeconds(1));
+        } else {
+            registration.update(json);
+        }
+        boolean elected = db.isPresent() && cd.cluster().status().master() != null
+                && cd.cluster().status().master().equals(db.get().uid());
+        view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
+                cd != null ? clock.instant() : view.lastConverge(), generation);
+    }
+
+    /** Replication lag: the master keeper's last published WAL position minus what this standby replayed. */
+    private static Long lag(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
+        if (cd == null || !obs.inRecovery()) {
+            return obs.healthy() && !obs.inRecovery() ? 0L : null;
+        }
+        return cd.masterDb().map(m -> peers.get(m.spec().keeperUid()))
+                .filter(i -> i.postgres() != null && i.postgres().healthy() && !i.postgres().inRecovery())
+                .map(i -> Math.max(0, i.postgres().walPosition() - obs.replayedWalPosition()))
+                .orElse(null);
+    }
+
+    public Instant lastConverge() {
+        return view.lastConverge();
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (executor == null) {
+            return;
+        }
+        if (watch != null) {
+            watch.close();
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executor = null;
+        registration.close();
+        observer.close();
+        log.info("keeper stopped; PostgreSQL keeps running (pid {})", pg.postmasterPid());
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return executor != null;
+    }
+}

@@ -1,0 +1,164 @@
+package io.pgha.keeper.postgres;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Renders the configuration files the keeper owns: {@code postgresql.conf} (managed parameters override the
+ * user's {@code pgParameters}), {@code pg_hba.conf}, and a {@code postgresql.auto.conf} cleaned of managed
+ * parameters so that {@code ALTER SYSTEM} cannot override them. Pure functions of their inputs.
+ */
+public final class PostgresConfig {
+    /** Parameters pgha decides; a user value for one of them is ignored. */
+    public static final Set<String> MANAGED = Set.of("listen_addresses", "port", "unix_socket_directories",
+            "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders", "max_replication_slots",
+            "wal_log_hints", "synchronous_standby_names", "primary_conninfo", "primary_slot_name",
+            "recovery_target_timeline", "restore_command", "hba_file", "ident_file", "data_directory",
+            "config_file", "external_pid_file", "archive_mode", "archive_command", "promote_trigger_file",
+            "recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time",
+            "recovery_target_xid", "recovery_target_action", "recovery_target_inclusive", "hot_standby_feedback");
+
+    /** Prefix of placeholder standby names that hold commits while too few real standbys are in sync. */
+    public static final String SYNC_PLACEHOLDER = "pgha_placeholder_";
+
+    private PostgresConfig() {
+    }
+
+    /** Settings of a standby: whom it follows and how. */
+    public record Standby(String primaryConninfo, String primarySlotName, String restoreCommand) {
+    }
+
+    /** Everything {@code postgresql.conf} depends on. {@code standby} is null on a primary. */
+    public record Desired(String listenAddresses, int port, Path socketDir, int maxWalSenders,
+                          int maxReplicationSlots, String synchronousStandbyNames, Standby standby,
+                          Map<String, String> userParameters) {
+    }
+
+    public static String postgresqlConf(Desired d) {
+        Map<String, String> managed = new LinkedHashMap<>();
+        managed.put("listen_addresses", d.listenAddresses());
+        managed.put("port", Integer.toString(d.port()));
+        managed.put("unix_socket_directories", d.socketDir().toString());
+        managed.put("unix_socket_permissions", "0700");
+        managed.put("wal_level", "replica");
+        managed.put("hot_standby", "on");
+        managed.put("hot_standby_feedback", "on");
+        managed.put("wal_log_hints", "on");
+        managed.put("max_wal_senders", Integer.toString(d.maxWalSenders()));
+        managed.put("max_replication_slots", Integer.toString(d.maxReplicationSlots()));
+        managed.put("synchronous_standby_names", d.synchronousStandbyNames());
+        if (d.standby() != null) {
+            managed.put("primary_conninfo", d.standby().primaryConninfo());
+            if (d.standby().primarySlotName() != null) {
+                managed.put("primary_slot_name", d.standby().primarySlotName());
+            }
+            if (d.standby().restoreCommand() != null) {
+                managed.put("restore_command", d.standby().restoreCommand());
+            }
+            managed.put("recovery_target_timeline", "latest");
+        }
+        StringBuilder b = new StringBuilder("# Written by the pgha keeper: edit the cluster spec (pgParameters), not this"
+                + " file.\n\n# pgParameters\n");
+        new TreeMap<>(d.userParameters()).forEach((k, v) -> {
+            if (!MANAGED.contains(k.toLowerCase())) {
+                b.append(k).append(" = ").append(quote(v)).append('\n');
+            }
+        });
+        b.append("\n# managed by pgha\n");
+        managed.forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+        return b.toString();
+    }
+
+    /**
+     * {@code synchronous_standby_names}: every listed standby must confirm (they are the synchronous set
+     * the sentinel recorded), padded with placeholders up to {@code minSynchronous} so that commits wait
+     * rather than lose the guarantee when too few standbys are named.
+     */
+    public static String synchronousStandbyNames(boolean synchronous, List<String> standbys, int minSynchronous) {
+        if (!synchronous) {
+            return "";
+        }
+        List<String> names = new ArrayList<>(standbys);
+        for (int i = 0; names.size() < minSynchronous; i++) {
+            names.add(SYNC_PLACEHOLDER + i);
+        }
+        if (names.isEmpty()) {
+            return "";
+        }
+        return "FIRST " + names.size() + " (" + names.stream().map(n -> "\"" + n + "\"")
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** The standby names of a {@link #synchronousStandbyNames} value, placeholders included. */
+    public static List<String> parseSynchronousStandbyNames(String value) {
+        int open = value.indexOf('(');
+        int close = value.lastIndexOf(')');
+        String list = open >= 0 && close > open ? value.substring(open + 1, close) : value;
+        List<String> out = new ArrayList<>();
+        for (String part : list.split(",")) {
+            String n = part.strip().replace("\"", "");
+            if (!n.isEmpty() && !n.equals("*")) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code pg_hba.conf}: the local superuser, replication and superuser access from the other keepers, then
+     * the user's lines (or a safe default: password auth from anywhere). With {@code replicationOnly}, the
+     * user's lines are left out: a synchronous primary restarting must not serve clients before its
+     * synchronous standbys are back.
+     */
+    public static String pgHba(String superuser, String replicationUser, List<String> peerAddresses,
+                               List<String> userLines, boolean replicationOnly) {
+        StringBuilder b = new StringBuilder("# Written by the pgha keeper: edit the cluster spec (pgHBA), not this"
+                + " file.\n");
+        b.append("local all ").append(superuser).append(" trust\n");
+        b.append("local replication ").append(superuser).append(" trust\n");
+        List<String> sources = new ArrayList<>(List.of("127.0.0.1/32", "::1/128"));
+        peerAddresses.forEach(a -> sources.add(a.contains("/") ? a : (a.contains(":") ? a + "/128" : a + "/32")));
+        for (String src : sources.stream().distinct().toList()) {
+            b.append("host all ").append(superuser).append(' ').append(src).append(" scram-sha-256\n");
+            b.append("host replication ").append(replicationUser).append(' ').append(src).append(" scram-sha-256\n");
+            if (!replicationUser.equals(superuser)) {
+                b.append("host replication ").append(superuser).append(' ').append(src).append(" scram-sha-256\n");
+            }
+        }
+        if (replicationOnly) {
+            b.append("# client access withheld until the synchronous standbys are back in sync\n");
+            return b.toString();
+        }
+        List<String> lines = userLines.isEmpty()
+                ? List.of("host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256") : userLines;
+        b.append("# pgHBA\n");
+        lines.forEach(l -> b.append(l).append('\n'));
+        return b.toString();
+    }
+
+    /** {@code postgresql.auto.conf} without any managed parameter, so ALTER SYSTEM cannot override pgha. */
+    public static String sanitizeAutoConf(String content) {
+        StringBuilder b = new StringBuilder();
+        for (String line : content.split("\n", -1)) {
+            String t = line.strip();
+            int eq = t.indexOf('=');
+            String name = eq > 0 ? t.substring(0, eq).strip().toLowerCase() : "";
+            if (!t.startsWith("#") && MANAGED.contains(name)) {
+                continue;
+            }
+            b.append(line).append('\n');
+        }
+        String s = b.toString();
+        return s.endsWith("\n\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    static String quote(String v) {
+        return "'" + v.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+}

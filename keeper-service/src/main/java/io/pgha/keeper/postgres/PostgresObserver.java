@@ -1,0 +1,147 @@
+package io.pgha.keeper.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SQL to the local instance through a small HikariCP pool with short timeouts: observations each loop,
+ * and the few statements the keeper runs (roles, slots). A failed connection is an observation ("not
+ * reachable"), never an exception out of {@link #observe}.
+ */
+public final class PostgresObserver implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresObserver.class);
+
+    private final HikariDataSource pool;
+    private final PostgresInstance instance;
+
+    public PostgresObserver(PostgresInstance instance, String host, int port, String user, String password,
+                            Duration timeout) {
+        this.instance = instance;
+        HikariConfig c = new HikariConfig();
+        c.setPoolName("keeper-pg");
+        c.setJdbcUrl("jdbc:postgresql://" + host + ":" + port + "/postgres?ApplicationName=pgha-keeper"
+                + "&connectTimeout=" + Math.max(1, timeout.toSeconds())
+                + "&socketTimeout=" + Math.max(2, timeout.toSeconds() * 2)
+                + "&tcpKeepAlive=true");
+        c.setUsername(user);
+        c.setPassword(password);
+        c.setMaximumPoolSize(2);
+        c.setMinimumIdle(0);
+        c.setConnectionTimeout(Math.max(250, timeout.toMillis()));
+        c.setValidationTimeout(Math.max(250, timeout.toMillis() / 2));
+        c.setInitializationFailTimeout(-1);
+        c.setIdleTimeout(30_000);
+        c.setMaxLifetime(300_000);
+        this.pool = new HikariDataSource(c);
+    }
+
+    /** One look at the instance; never throws. */
+    public Observation observe() {
+        boolean running = instance.isRunning();
+        if (!running) {
+            return Observation.down(false);
+        }
+        try (Connection conn = pool.getConnection(); Statement st = conn.createStatement()) {
+            boolean inRecovery = bool(st, "SELECT pg_is_in_recovery()");
+            String systemId = string(st, "SELECT system_identifier::text FROM pg_control_system()");
+            String version = string(st, "SHOW server_version");
+            long wal = 0;
+            long received = 0;
+            long replayed = 0;
+            long timeline;
+            boolean streaming = false;
+            List<String> sync = new ArrayList<>();
+            if (inRecovery) {
+                received = Lsn.parse(string(st, "SELECT pg_last_wal_receive_lsn()::text"));
+                replayed = Lsn.parse(string(st, "SELECT pg_last_wal_replay_lsn()::text"));
+                wal = Math.max(received, replayed);
+                long receivedTli = 0;
+                try (ResultSet rs = st.executeQuery("SELECT status, received_tli FROM pg_stat_wal_receiver")) {
+                    if (rs.next()) {
+                        streaming = "streaming".equals(rs.getString(1));
+                        receivedTli = rs.getLong(2);
+                    }
+                }
+                // The replayed timeline: the last restartpoint's, or newer once the receiver follows a new one.
+                timeline = Math.max(receivedTli,
+                        Long.parseLong(string(st, "SELECT timeline_id::text FROM pg_control_checkpoint()")));
+            } else {
+                wal = Lsn.parse(string(st, "SELECT pg_current_wal_lsn()::text"));
+                timeline = Long.parseLong(string(st, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"),
+                        16);
+                try (ResultSet rs = st.executeQuery("SELECT application_name FROM pg_stat_replication"
+                        + " WHERE sync_state IN ('sync', 'quorum') AND state = 'streaming'")) {
+                    while (rs.next()) {
+                        sync.add(rs.getString(1));
+                    }
+                }
+            }
+            Map<String, String> params = new HashMap<>();
+            Set<String> pending = new HashSet<>();
+            try (ResultSet rs = st.executeQuery("SELECT name, setting, pending_restart FROM pg_settings"
+                    + " WHERE source = 'configuration file' OR pending_restart")) {
+                while (rs.next()) {
+                    params.put(rs.getString(1), rs.getString(2));
+                    if (rs.getBoolean(3)) {
+                        pending.add(rs.getString(1));
+                    }
+                }
+            }
+            String oldestWal = string(st, "SELECT min(name) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'");
+            Set<String> slots = new HashSet<>();
+            try (ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots")) {
+                while (rs.next()) {
+                    slots.add(rs.getString(1));
+                }
+            }
+            return new Observation(true, true, inRecovery, systemId, timeline, instance.timelineHistory(timeline),
+                    wal, received, replayed, streaming, sync, version, params, pending, oldestWal, slots);
+        } catch (SQLException | RuntimeException e) {
+            log.debug("observation failed: {}", e.getMessage());
+            return Observation.down(instance.isRunning());
+        }
+    }
+
+    /** Runs statements in one connection (autocommit); failures propagate. */
+    public void execute(Consumer<Statement> work) throws SQLException {
+        try (Connection conn = pool.getConnection(); Statement st = conn.createStatement()) {
+            work.accept(st);
+        }
+    }
+
+    public void evictConnections() {
+        pool.getHikariPoolMXBean().softEvictConnections();
+    }
+
+    private static boolean bool(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static String string(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
