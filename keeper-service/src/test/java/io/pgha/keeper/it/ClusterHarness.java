@@ -45,6 +45,7 @@ final class ClusterHarness implements AutoCloseable {
     private final Path base;
     private final Map<String, KeeperProcess> keepers = new LinkedHashMap<>();
     ClusterSpec spec = ClusterSpec.empty();
+    boolean paused;
 
     ClusterHarness(EtcdProcess etcd, String name) {
         this.etcd = etcd;
@@ -98,7 +99,7 @@ final class ClusterHarness implements AutoCloseable {
             m.put(db.uid(), db);
         }
         Cluster cluster = new Cluster("c-" + name, 1, Instant.now(), spec,
-                new Cluster.Status(Cluster.Phase.NORMAL, masterDb, false, null));
+                new Cluster.Status(Cluster.Phase.NORMAL, masterDb, paused, null));
         return new ClusterData(ClusterData.FORMAT_VERSION, cluster, ks, m, new Proxy(1, new Proxy.Spec(masterDb,
                 List.of())));
     }

@@ -213,6 +213,23 @@ class KeeperIntegrationTest {
         commit.get(30, TimeUnit.SECONDS);
         assertThat(rows(h.keeper("k2").pgPort)).contains("waits for db2");
 
+        // A synchronous primary that restarts serves no client until its standby is back in sync.
+        Sql.exec(p1, "CREATE ROLE app LOGIN PASSWORD 'app'");
+        assertThat(appConnects(p1)).isTrue();
+        h.keeper("k2").close();
+        long pid = h.keeper("k1").postmasterPid().orElseThrow();
+        h.keeper("k1").killPostgres();
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.keeper("k1").postmasterPid().stream()
+                .anyMatch(p -> p != pid) && Sql.answers(p1));
+        assertThat(appConnects(p1)).isFalse();
+        h.keeper("k2").launch();
+        await().atMost(START).pollInterval(Duration.ofMillis(500)).until(() -> {
+            h.assign("db1", db1, db2);
+            return h.info("k2").map(i -> i.postgres().healthy()).orElse(false);
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> appConnects(p1));
+        assertThat(h.keeper("k1").logText()).contains("client access withheld").contains("client access restored");
+
         // With minSynchronousStandbys=0 the sentinel may drop the standby from the set: commits go on alone.
         h.spec = JsonCodec.read("{\"synchronousReplication\":true,\"minSynchronousStandbys\":0}", ClusterSpec.class,
                 "spec");
@@ -319,6 +336,54 @@ class KeeperIntegrationTest {
             assertThat(k1.process().isAlive()).isTrue();
         } finally {
             intruder.kill();
+        }
+    }
+
+    @Test
+    void aStandbyFollowsANewPrimaryWithoutARecloneAndAPausedClusterIsNotRestarted(TestInfo info) throws Exception {
+        ClusterHarness h = harness(info);
+        DB db1 = db("db1").on("k1").master().followers("db2", "db3").generation(2).build();
+        DB db2 = db("db2").on("k2").standbyOf("db1").build();
+        primaryAndStandby(h, db1, db2);
+        h.startKeeper("k3");
+        DB db3 = db("db3").on("k3").standbyOf("db1").build();
+        h.assign("db1", db1, db2, db3);
+        h.awaitConverged("k3", db3, START);
+        int p2 = h.keeper("k2").pgPort;
+        int p3 = h.keeper("k3").pgPort;
+
+        // db2 is promoted; db3 (same DB, next generation) now follows it on the new timeline.
+        DB db2Master = db("db2").on("k2").master().init(DB.InitMode.RESYNC).followers("db3").generation(2).build();
+        DB db3FollowsDb2 = db("db3").on("k3").standbyOf("db2").generation(2).build();
+        h.assign("db2", db2Master, db3FollowsDb2);
+        h.awaitConverged("k2", db2Master, START);
+        h.awaitConverged("k3", db3FollowsDb2, START);
+        Sql.exec(p2, "INSERT INTO t VALUES (2, 'after failover')");
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(p3),
+                r -> r.equals(List.of("one", "after failover")));
+        assertThat(Sql.value(p3, "SELECT received_tli FROM pg_stat_wal_receiver")).isEqualTo("2");
+        assertThat(Pattern.compile("action=basebackup db=db3").matcher(h.keeper("k3").logText()).results().count())
+                .isEqualTo(1);
+
+        // Paused: a crashed PostgreSQL stays down until the operator resumes.
+        h.paused = true;
+        h.assign("db2", db2Master, db3FollowsDb2);
+        java.time.Instant pausedAt = java.time.Instant.now();
+        h.awaitInfo("k3", i -> i.time().isAfter(pausedAt.plusMillis(500)), Duration.ofSeconds(10));
+        h.keeper("k3").killPostgres();
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !Sql.answers(p3));
+        assertThat(h.keeper("k3").logText()).contains("the cluster is paused and PostgreSQL is not restarted");
+        h.paused = false;
+        h.assign("db2", db2Master, db3FollowsDb2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.answers(p3));
+    }
+
+    private static boolean appConnects(int port) {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
+                + "/postgres?connectTimeout=2&socketTimeout=10", "app", "app")) {
+            return c.isValid(2);
+        } catch (java.sql.SQLException e) {
+            return false;
         }
     }
 
