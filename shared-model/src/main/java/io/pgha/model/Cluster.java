@@ -30,23 +30,32 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
      * @param master    uid of the DB elected master, null while none is
      * @param paused    maintenance mode: no automatic failover, keepers do not restart PostgreSQL
      * @param operation the operator request in progress (failover, switchover), null when none
+     * @param message   why the sentinel is not doing what one might expect (e.g. no failover candidate)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Status(Phase phase, String master, boolean paused, Operation operation) {
+    public record Status(Phase phase, String master, boolean paused, Operation operation, String message) {
+        public Status(Phase phase, String master, boolean paused, Operation operation) {
+            this(phase, master, paused, operation, null);
+        }
+
         public Status withMaster(String m) {
-            return new Status(phase, m, paused, operation);
+            return new Status(phase, m, paused, operation, message);
         }
 
         public Status withPhase(Phase p) {
-            return new Status(p, master, paused, operation);
+            return new Status(p, master, paused, operation, message);
         }
 
         public Status withPaused(boolean p) {
-            return new Status(phase, master, p, operation);
+            return new Status(phase, master, p, operation, message);
         }
 
         public Status withOperation(Operation o) {
-            return new Status(phase, master, paused, o);
+            return new Status(phase, master, paused, o, message);
+        }
+
+        public Status withMessage(String m) {
+            return new Status(phase, master, paused, operation, m);
         }
     }
 

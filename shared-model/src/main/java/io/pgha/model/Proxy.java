@@ -1,6 +1,7 @@
 package io.pgha.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -9,18 +10,27 @@ import java.util.List;
  * (or proxyTimeout passed), so no proxy can still route to the old master.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Proxy(long generation, Spec spec) {
+public record Proxy(long generation, Instant changeTime, Spec spec) {
 
     public Proxy {
         spec = spec != null ? spec : new Spec(null, List.of());
     }
 
+    public Proxy(long generation, Spec spec) {
+        this(generation, null, spec);
+    }
+
     public static Proxy empty() {
-        return new Proxy(0, new Spec(null, List.of()));
+        return new Proxy(0, null, new Spec(null, List.of()));
+    }
+
+    /** The next generation with a new spec, changed at {@code now} (the handshake measures from it). */
+    public Proxy withSpec(Spec s, Instant now) {
+        return new Proxy(generation + 1, now, s);
     }
 
     public Proxy withSpec(Spec s) {
-        return new Proxy(generation + 1, s);
+        return withSpec(s, changeTime);
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,0 +1,579 @@
+package io.pgha.sentinel.planner;
+
+import io.pgha.model.Cluster;
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterHistory;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.DB;
+import io.pgha.model.Keeper;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.ProxyInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The sentinel's decision, as a pure function: {@code (cluster data, observations, now, ids) → next cluster
+ * data + events}. It never mutates its input and does no I/O; time and new uids are inputs.
+ *
+ * <p>Phases, in order: keepers (admission, acknowledgement, health), DB status (copied from what keepers
+ * report), then either initialization or failover, standbys and the synchronous set, then the proxy
+ * handshake and dead keeper removal.
+ */
+public final class ClusterPlanner {
+
+    public Plan plan(ClusterData current, Observations observations, Instant now, IdSource ids) {
+        Step s = new Step(current, observations, now, ids);
+        s.keepers();
+        s.dbStatus();
+        if (s.cd.cluster().status().phase() == Cluster.Phase.INITIALIZING) {
+            s.initialize();
+        } else {
+            s.failover();
+            s.standbys();
+            s.synchronousSet();
+        }
+        s.proxy();
+        s.removeDeadKeepers();
+        return new Plan(s.cd, s.events);
+    }
+
+    /** The working state of one {@link #plan} call. */
+    private static final class Step {
+        ClusterData cd;
+        final Observations obs;
+        final Instant now;
+        final IdSource ids;
+        final ClusterSpec spec;
+        final List<PlanEvent> events = new ArrayList<>();
+
+        Step(ClusterData cd, Observations obs, Instant now, IdSource ids) {
+            this.cd = cd;
+            this.obs = obs;
+            this.now = now;
+            this.ids = ids;
+            this.spec = cd.cluster().spec().withDefaults();
+        }
+
+        // ---- phase: keepers -------------------------------------------------------------------------------
+
+        /** Admits new keepers, acknowledges their instances, and judges health against failInterval. */
+        void keepers() {
+            for (KeeperInfo info : obs.keepers().values()) {
+                if (!cd.keepers().containsKey(info.uid())) {
+                    if ("registered".equals(spec.keeperAdmission())) {
+                        continue; // only keepers added through the admin API take part
+                    }
+                    cd = cd.withKeeper(new Keeper(info.uid(), 1,
+                            new Keeper.Spec(info.priority(), false, info.noSync(), false),
+                            new Keeper.Status(true, now, info.instanceId(), pgVersion(info), false)));
+                    events.add(new PlanEvent.Info("keeper " + info.uid() + " joined"));
+                }
+            }
+            for (Keeper k : List.copyOf(cd.keepers().values())) {
+                KeeperInfo info = obs.keepers().get(k.uid());
+                Keeper.Status st = k.status();
+                boolean observed = observedHealthy(k.uid(), info);
+                boolean healthy;
+                Instant lastHealthy = st.lastHealthyTime();
+                if (st.forceFail()) {
+                    healthy = false;
+                } else if (observed) {
+                    healthy = true;
+                    lastHealthy = now;
+                } else {
+                    healthy = st.healthy() && lastHealthy != null && elapsed(lastHealthy) < spec
+                            .failIntervalDuration().toMillis();
+                }
+                if (st.healthy() && !healthy) {
+                    events.add(new PlanEvent.KeeperFailed(k.uid(), st.forceFail() ? "forced to fail"
+                            : info == null ? "its info is gone" : "PostgreSQL unhealthy"));
+                }
+                String instance = info != null ? info.instanceId() : st.instanceId();
+                String version = info != null && pgVersion(info) != null ? pgVersion(info) : st.pgVersion();
+                Keeper.Status next = new Keeper.Status(healthy, lastHealthy, instance, version, st.forceFail());
+                if (!next.equals(st)) {
+                    cd = cd.withKeeper(k.withStatus(next));
+                }
+            }
+        }
+
+        /** Alive, and its PostgreSQL healthy unless it is still working on a new assignment. */
+        private boolean observedHealthy(String keeperUid, KeeperInfo info) {
+            if (info == null) {
+                return false;
+            }
+            Optional<DB> db = cd.dbOfKeeper(keeperUid);
+            KeeperInfo.PostgresState pg = info.postgres();
+            return db.isEmpty() || pg == null || !db.get().uid().equals(pg.dbUid()) || pg.healthy();
+        }
+
+        // ---- phase: DB status -----------------------------------------------------------------------------
+
+        /** Copies what each keeper reports about its DB; keeps the last known values when it reports nothing. */
+        void dbStatus() {
+            for (DB db : List.copyOf(cd.dbs().values())) {
+                KeeperInfo info = obs.keepers().get(db.spec().keeperUid());
+                KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
+                DB.Status next;
+                if (pg != null && db.uid().equals(pg.dbUid())) {
+                    next = new DB.Status(pg.healthy(), pg.generation(), pg.listenAddress(), pg.port(), pg.systemId(),
+                            pg.timelineId(), pg.walPosition(), pg.timelineHistory(), pg.syncStandbys(),
+                            pg.pgParameters(), pg.oldestWalFile());
+                } else {
+                    DB.Status o = db.status();
+                    next = new DB.Status(false, o.currentGeneration(), o.listenAddress(), o.port(), o.systemId(),
+                            o.timelineId(), o.walPosition(), o.timelineHistory(), o.synchronousStandbys(),
+                            o.pgParameters(), o.oldestWalFile());
+                }
+                if (!next.equals(db.status())) {
+                    cd = cd.withDb(db.withStatus(next));
+                }
+            }
+        }
+
+        // ---- phase: initialization ------------------------------------------------------------------------
+
+        void initialize() {
+            String master = cd.cluster().status().master();
+            if (master == null || !cd.dbs().containsKey(master)) {
+                Optional<Keeper> chosen = "existing".equals(spec.initMode())
+                        ? Optional.ofNullable(cd.keepers().get(spec.existingConfig().keeperUid()))
+                                .filter(k -> k.status().healthy())
+                        : eligibleKeepers().stream().filter(k -> k.spec().priority() > 0).findFirst();
+                if (chosen.isEmpty()) {
+                    setMessage("initializing: waiting for a healthy keeper to become the first master");
+                    return;
+                }
+                DB.InitMode mode = "existing".equals(spec.initMode()) ? DB.InitMode.EXISTING : DB.InitMode.NEW;
+                DB db = new DB(ids.next(), 1, now, dbSpec(chosen.get().uid(), DB.Role.MASTER, mode, null,
+                        List.of(), List.of()), null);
+                cd = cd.withDb(db).withCluster(cd.cluster().withStatus(cd.cluster().status().withMaster(db.uid())
+                        .withMessage(null)));
+                events.add(new PlanEvent.DbAssigned(db.uid(), chosen.get().uid(), "first master (" + mode + ")"));
+                return;
+            }
+            DB db = cd.dbs().get(master);
+            if (db.converged() && db.status().healthy()) {
+                cd = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withPhase(Cluster.Phase.NORMAL)));
+                events.add(new PlanEvent.MasterElected(ClusterHistory.Reason.INIT, null, null, db.uid(),
+                        db.spec().keeperUid(), db.status().timelineId(), db.status().walPosition(),
+                        "cluster initialized"));
+            } else if (elapsed(db.changeTime()) > spec.initTimeoutDuration().toMillis()) {
+                cd = cd.withoutDb(db.uid()).withCluster(cd.cluster().withStatus(cd.cluster().status()
+                        .withMaster(null)));
+                events.add(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), "initialization did not finish"
+                        + " within initTimeout " + spec.initTimeout()));
+            }
+        }
+
+        // ---- phase: failover ------------------------------------------------------------------------------
+
+        void failover() {
+            Optional<DB> masterDb = cd.masterDb();
+            if (masterDb.isEmpty()) {
+                return;
+            }
+            DB m = masterDb.get();
+            Optional<String> failure = masterFailure(m);
+            if (failure.isEmpty()) {
+                if (cd.cluster().status().message() != null) {
+                    setMessage(null);
+                }
+                return;
+            }
+            if (cd.cluster().status().paused()) {
+                setMessage("master " + m.uid() + " failed (" + failure.get() + "); paused: no automatic failover");
+                return;
+            }
+            List<String> reasons = new ArrayList<>();
+            List<DB> candidates = candidates(m, reasons);
+            if (candidates.isEmpty()) {
+                String why = "master " + m.uid() + " failed (" + failure.get() + ") and no standby may replace it: "
+                        + (reasons.isEmpty() ? "there are no standbys" : String.join("; ", reasons));
+                events.add(new PlanEvent.NoCandidate(why));
+                setMessage(why);
+                return;
+            }
+            promote(m, candidates.get(0), ClusterHistory.Reason.FAILOVER, "master failed: " + failure.get());
+        }
+
+        private Optional<String> masterFailure(DB m) {
+            Keeper k = cd.keepers().get(m.spec().keeperUid());
+            if (k == null) {
+                return Optional.of("its keeper is gone");
+            }
+            if (k.status().forceFail()) {
+                return Optional.of("forced failover");
+            }
+            if (!k.status().healthy()) {
+                return Optional.of("keeper " + k.uid() + " failed");
+            }
+            if (!m.converged() && elapsed(m.changeTime()) > spec.convergenceTimeoutDuration().toMillis()) {
+                return Optional.of("not converged within convergenceTimeout " + spec.convergenceTimeout());
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * Standbys that may replace {@code m} without losing an acknowledged commit, best first (most
+         * advanced WAL, then highest priority); each refused one adds its reason.
+         */
+        List<DB> candidates(DB m, List<String> reasons) {
+            List<DB> out = new ArrayList<>();
+            for (DB db : cd.dbs().values()) {
+                if (db.uid().equals(m.uid()) || db.spec().role() != DB.Role.STANDBY) {
+                    continue;
+                }
+                Optional<String> why = disqualification(m, db);
+                if (why.isPresent()) {
+                    reasons.add(db.uid() + ": " + why.get());
+                } else {
+                    out.add(db);
+                }
+            }
+            out.sort(Comparator.comparingLong((DB d) -> d.status().walPosition()).reversed()
+                    .thenComparing(Comparator.comparingInt((DB d) -> cd.keepers().get(d.spec().keeperUid()).spec()
+                            .priority()).reversed())
+                    .thenComparing(DB::uid));
+            return out;
+        }
+
+        private Optional<String> disqualification(DB m, DB db) {
+            Keeper k = cd.keepers().get(db.spec().keeperUid());
+            if (k == null || !k.status().healthy()) {
+                return Optional.of("keeper unhealthy");
+            }
+            if (k.status().forceFail()) {
+                return Optional.of("keeper forced to fail");
+            }
+            if (k.spec().priority() <= 0) {
+                return Optional.of("priority 0");
+            }
+            if (k.spec().noFailover()) {
+                return Optional.of("noFailover");
+            }
+            if (!db.status().healthy() || !db.converged()) {
+                return Optional.of("not healthy and converged");
+            }
+            if (db.spec().followConfig() == null || !m.uid().equals(db.spec().followConfig().dbUid())) {
+                return Optional.of("does not follow the master");
+            }
+            if (m.status().systemId() != null && !m.status().systemId().equals(db.status().systemId())) {
+                return Optional.of("different system id");
+            }
+            if (db.status().timelineId() != m.status().timelineId()) {
+                return Optional.of("on timeline " + db.status().timelineId() + ", master on "
+                        + m.status().timelineId());
+            }
+            if (m.spec().synchronousReplication()) {
+                if (!m.spec().synchronousStandbys().contains(db.uid())
+                        || !m.status().synchronousStandbys().contains(db.uid())) {
+                    return Optional.of("not a synchronous standby in sync (it may miss acknowledged commits)");
+                }
+            } else {
+                long lag = m.status().walPosition() - db.status().walPosition();
+                if (lag > spec.maxStandbyLag()) {
+                    return Optional.of("lagging " + lag + " bytes behind the master's last known position (max "
+                            + spec.maxStandbyLag() + ")");
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** Makes {@code to} the master in place of {@code from}, whose DB is dropped (its keeper will resync). */
+        void promote(DB from, DB to, ClusterHistory.Reason reason, String why) {
+            List<String> sync = new ArrayList<>(from.spec().synchronousStandbys());
+            sync.remove(to.uid());
+            DB master = refresh(to, DB.Role.MASTER, null, spec.synchronousReplication() ? sync : List.of(),
+                    to.spec().followers());
+            cd = cd.withoutDb(from.uid()).withDb(master);
+            cd = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withMaster(master.uid())
+                    .withMessage(null)));
+            cd = cd.withProxy(cd.proxy().withSpec(new io.pgha.model.Proxy.Spec(null,
+                    cd.proxy().spec().enabledProxies()), now));
+            events.add(new PlanEvent.DbRemoved(from.uid(), from.spec().keeperUid(), "replaced as master"));
+            events.add(new PlanEvent.MasterElected(reason, from.uid(), from.spec().keeperUid(), master.uid(),
+                    master.spec().keeperUid(), to.status().timelineId(), to.status().walPosition(), why));
+        }
+
+        // ---- phase: standbys ------------------------------------------------------------------------------
+
+        void standbys() {
+            Optional<DB> masterDb = cd.masterDb();
+            if (masterDb.isEmpty() || !ready(masterDb.get())) {
+                return; // act on standbys only under a promoted, converged, healthy master
+            }
+            DB m = masterDb.get();
+            for (DB db : List.copyOf(cd.dbs().values())) {
+                if (db.uid().equals(m.uid())) {
+                    continue;
+                }
+                Keeper k = cd.keepers().get(db.spec().keeperUid());
+                Optional<String> invalid = k == null ? Optional.of("its keeper is gone")
+                        : db.spec().role() == DB.Role.MASTER ? Optional.of("an old master")
+                        : invalidStandby(m, db);
+                if (invalid.isPresent()) {
+                    cd = cd.withoutDb(db.uid());
+                    events.add(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), invalid.get()));
+                    continue;
+                }
+                cd = cd.withDb(refresh(db, DB.Role.STANDBY, m.uid(), List.of(), List.of()));
+            }
+            int limit = Math.min(spec.maxStandbys(), spec.maxStandbysPerSender());
+            removeExcessStandbys(m, limit);
+            for (Keeper k : eligibleKeepers()) {
+                if (standbysOf(m).size() >= limit) {
+                    break;
+                }
+                if (cd.dbOfKeeper(k.uid()).isEmpty()) {
+                    DB db = new DB(ids.next(), 1, now, dbSpec(k.uid(), DB.Role.STANDBY, DB.InitMode.RESYNC, m.uid(),
+                            List.of(), List.of()), null);
+                    cd = cd.withDb(db);
+                    events.add(new PlanEvent.DbAssigned(db.uid(), k.uid(), "new standby of " + m.uid()));
+                }
+            }
+            DB master = cd.dbs().get(m.uid());
+            List<String> followers = standbysOf(master).stream().map(DB::uid).sorted().toList();
+            cd = cd.withDb(refresh(master, DB.Role.MASTER, null, master.spec().synchronousStandbys(), followers));
+        }
+
+        private Optional<String> invalidStandby(DB m, DB db) {
+            DB.Status s = db.status();
+            if (s.systemId() != null && m.status().systemId() != null && !s.systemId().equals(m.status().systemId())) {
+                return Optional.of("system id " + s.systemId() + " differs from the master's");
+            }
+            if (forked(m, db)) {
+                return Optional.of("its timeline " + s.timelineId() + " forked from the master's history");
+            }
+            Duration limit = db.spec().initMode() == DB.InitMode.RESYNC && s.currentGeneration() < 1
+                    ? spec.syncTimeoutDuration() : spec.convergenceTimeoutDuration();
+            Keeper k = cd.keepers().get(db.spec().keeperUid());
+            if (!db.converged() && k.status().healthy() && elapsed(db.changeTime()) > limit.toMillis()) {
+                return Optional.of("did not converge within " + limit.toSeconds() + " s");
+            }
+            if (!s.healthy() && k.status().healthy() && m.status().oldestWalFile() != null && s.walPosition() > 0
+                    && s.walPosition() < walFileStart(m.status().oldestWalFile())) {
+                return Optional.of("the WAL it needs was removed from the master");
+            }
+            return Optional.empty();
+        }
+
+        /** A standby is forked when it went past the point where the master's history left its timeline. */
+        static boolean forked(DB m, DB db) {
+            long tl = db.status().timelineId();
+            if (tl == 0 || db.status().walPosition() == 0) {
+                return false;
+            }
+            if (tl > m.status().timelineId()) {
+                return true;
+            }
+            if (tl == m.status().timelineId()) {
+                return false;
+            }
+            return m.status().timelineHistory().stream().filter(e -> e.timelineId() == tl)
+                    .anyMatch(e -> db.status().walPosition() > e.switchPoint());
+        }
+
+        private void removeExcessStandbys(DB m, int limit) {
+            List<DB> standbys = new ArrayList<>(standbysOf(m));
+            if (standbys.size() <= limit) {
+                return;
+            }
+            // Keep synchronous ones first, then the highest priority, then the most advanced.
+            standbys.sort(Comparator.comparing((DB d) -> !m.spec().synchronousStandbys().contains(d.uid()))
+                    .thenComparing(Comparator.comparingInt((DB d) -> cd.keepers().get(d.spec().keeperUid()).spec()
+                            .priority()).reversed())
+                    .thenComparing(Comparator.comparingLong((DB d) -> d.status().walPosition()).reversed()));
+            for (DB extra : standbys.subList(limit, standbys.size())) {
+                cd = cd.withoutDb(extra.uid());
+                events.add(new PlanEvent.DbRemoved(extra.uid(), extra.spec().keeperUid(),
+                        "more than " + limit + " standbys (maxStandbys/maxStandbysPerSender)"));
+            }
+        }
+
+        private List<DB> standbysOf(DB m) {
+            return cd.dbs().values().stream().filter(d -> d.spec().role() == DB.Role.STANDBY)
+                    .filter(d -> d.spec().followConfig() != null && m.uid().equals(d.spec().followConfig().dbUid()))
+                    .toList();
+        }
+
+        // ---- phase: synchronous set -----------------------------------------------------------------------
+
+        /**
+         * Keeps between min and max synchronous standbys, never shrinking the guarantee in one step: a bad
+         * member leaves only when enough good members are already in sync without it.
+         */
+        void synchronousSet() {
+            Optional<DB> masterDb = cd.masterDb();
+            // A pending spec change (e.g. this very one) must not hold the set back: a healthy master suffices.
+            if (masterDb.isEmpty() || masterDb.get().spec().role() != DB.Role.MASTER
+                    || !masterDb.get().status().healthy()) {
+                return;
+            }
+            DB m = masterDb.get();
+            if (!spec.synchronousReplication()) {
+                cd = cd.withDb(update(m, withSync(m.spec(), false, List.of())));
+                return;
+            }
+            Set<String> inSync = Set.copyOf(m.status().synchronousStandbys());
+            List<String> target = new ArrayList<>(m.spec().synchronousStandbys());
+            target.removeIf(uid -> !cd.dbs().containsKey(uid)); // replaced DBs hold no copy any more
+            List<DB> good = standbysOf(m).stream().filter(this::goodSyncStandby)
+                    .sorted(Comparator.comparingInt((DB d) -> cd.keepers().get(d.spec().keeperUid()).spec()
+                            .priority()).reversed().thenComparing(Comparator.comparingLong((DB d) ->
+                            d.status().walPosition()).reversed()).thenComparing(DB::uid))
+                    .toList();
+            for (DB d : good) {
+                if (target.size() >= spec.maxSynchronousStandbys()) {
+                    break;
+                }
+                if (!target.contains(d.uid())) {
+                    target.add(d.uid());
+                }
+            }
+            Set<String> goodUids = good.stream().map(DB::uid).collect(Collectors.toSet());
+            for (String uid : List.copyOf(target)) {
+                long goodInSync = target.stream().filter(u -> !u.equals(uid) && goodUids.contains(u)
+                        && inSync.contains(u)).count();
+                if (!goodUids.contains(uid) && goodInSync >= spec.minSynchronousStandbys()) {
+                    target.remove(uid);
+                }
+            }
+            while (target.size() > spec.maxSynchronousStandbys()) {
+                String drop = target.stream().filter(u -> !inSync.contains(u)).findFirst()
+                        .orElse(target.get(target.size() - 1));
+                target.remove(drop);
+            }
+            cd = cd.withDb(update(m, withSync(m.spec(), true, target)));
+        }
+
+        private boolean goodSyncStandby(DB d) {
+            Keeper k = cd.keepers().get(d.spec().keeperUid());
+            return k != null && k.status().healthy() && !k.status().forceFail() && !k.spec().noSync()
+                    && d.status().healthy() && d.converged();
+        }
+
+        // ---- phase: proxy handshake -----------------------------------------------------------------------
+
+        /**
+         * Names the master to the proxies only after every live proxy acknowledged the generation that
+         * named nobody (or proxyTimeout passed since, so a silent proxy has fenced itself).
+         */
+        void proxy() {
+            io.pgha.model.Proxy p = cd.proxy();
+            String master = cd.cluster().status().phase() == Cluster.Phase.NORMAL ? cd.cluster().status().master()
+                    : null;
+            String named = p.spec().masterDbUid();
+            if (named != null && !named.equals(master)) {
+                cd = cd.withProxy(p.withSpec(new io.pgha.model.Proxy.Spec(null, p.spec().enabledProxies()), now));
+                events.add(new PlanEvent.Info("proxies told to drop connections to " + named));
+                return;
+            }
+            if (named != null || master == null || !ready(cd.dbs().get(master))) {
+                return;
+            }
+            List<String> waiting = obs.proxies().values().stream().filter(i -> i.generation() < p.generation())
+                    .map(ProxyInfo::uid).sorted().toList();
+            boolean timedOut = p.changeTime() == null
+                    || elapsed(p.changeTime()) >= spec.proxyTimeoutDuration().toMillis();
+            if (waiting.isEmpty() || timedOut) {
+                cd = cd.withProxy(p.withSpec(new io.pgha.model.Proxy.Spec(master, p.spec().enabledProxies()), now));
+                events.add(new PlanEvent.Info("proxies pointed at master " + master
+                        + (waiting.isEmpty() ? "" : " (proxyTimeout passed for " + waiting + ")")));
+            }
+        }
+
+        // ---- phase: dead keepers --------------------------------------------------------------------------
+
+        void removeDeadKeepers() {
+            for (Keeper k : List.copyOf(cd.keepers().values())) {
+                Instant last = k.status().lastHealthyTime();
+                if (!k.status().healthy() && cd.dbOfKeeper(k.uid()).isEmpty() && last != null
+                        && elapsed(last) > io.pgha.model.Durations.parse(spec.deadKeeperRemovalInterval()).toMillis()) {
+                    cd = cd.withoutKeeper(k.uid());
+                    events.add(new PlanEvent.Info("keeper " + k.uid() + " removed: dead longer than "
+                            + spec.deadKeeperRemovalInterval()));
+                }
+            }
+        }
+
+        // ---- helpers --------------------------------------------------------------------------------------
+
+        /** Promoted, converged and healthy: a master that standbys and proxies may rely on. */
+        private boolean ready(DB m) {
+            return m != null && m.spec().role() == DB.Role.MASTER && m.converged() && m.status().healthy();
+        }
+
+        /** Healthy keepers that may hold a DB, highest priority first. */
+        private List<Keeper> eligibleKeepers() {
+            boolean registeredOnly = "registered".equals(spec.keeperAdmission());
+            return cd.keepers().values().stream()
+                    .filter(k -> k.status().healthy() && !k.status().forceFail())
+                    .filter(k -> !registeredOnly || k.spec().admitted())
+                    .sorted(Comparator.comparingInt((Keeper k) -> k.spec().priority()).reversed()
+                            .thenComparing(Keeper::uid))
+                    .toList();
+        }
+
+        DB.Spec dbSpec(String keeperUid, DB.Role role, DB.InitMode init, String follows, List<String> sync,
+                       List<String> followers) {
+            boolean master = role == DB.Role.MASTER;
+            return new DB.Spec(keeperUid, role, init, follows == null ? null : DB.FollowConfig.internal(follows),
+                    master && spec.synchronousReplication(), master ? sync : List.of(), spec.pgParameters(),
+                    spec.pgHBA(), spec.maxStandbys(), spec.additionalWalSenders(), spec.usePgRewind(),
+                    master ? spec.additionalMasterReplicationSlots() : List.of(), master ? followers : List.of(),
+                    init == DB.InitMode.NEW ? spec.newConfig() : null, null, spec.automaticPgRestart());
+        }
+
+        private static DB.Spec withSync(DB.Spec s, boolean synchronous, List<String> standbys) {
+            return new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), synchronous, standbys,
+                    s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(),
+                    s.additionalReplicationSlots(), s.followers(), s.newConfig(), s.pitrConfig(),
+                    s.automaticPgRestart());
+        }
+
+        /**
+         * An existing DB brought in line with the cluster spec and its role; how it was initialized
+         * (init mode, initdb options) is history and stays as it is.
+         */
+        private DB refresh(DB db, DB.Role role, String follows, List<String> sync, List<String> followers) {
+            DB.Spec s = dbSpec(db.spec().keeperUid(), role, db.spec().initMode(), follows, sync, followers);
+            return update(db, new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(),
+                    s.synchronousReplication(), s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(),
+                    s.additionalWalSenders(), s.usePgRewind(), s.additionalReplicationSlots(), s.followers(),
+                    db.spec().newConfig(), db.spec().pitrConfig(), s.automaticPgRestart()));
+        }
+
+        /** The DB with a new spec and the next generation, or unchanged when the spec is the same. */
+        private DB update(DB db, DB.Spec s) {
+            return s.equals(db.spec()) ? db : db.withSpec(s, now);
+        }
+
+        private void setMessage(String message) {
+            if (!java.util.Objects.equals(message, cd.cluster().status().message())) {
+                cd = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withMessage(message)));
+            }
+        }
+
+        private long elapsed(Instant since) {
+            return since == null ? Long.MAX_VALUE : Duration.between(since, now).toMillis();
+        }
+
+        private static String pgVersion(KeeperInfo info) {
+            return info.postgres() == null ? null : info.postgres().pgVersion();
+        }
+
+        /** The WAL position where a segment file starts (16 MiB segments). */
+        static long walFileStart(String walFile) {
+            long log = Long.parseLong(walFile.substring(8, 16), 16);
+            long seg = Long.parseLong(walFile.substring(16, 24), 16);
+            return (log << 32) + seg * 16L * 1024 * 1024;
+        }
+    }
+}

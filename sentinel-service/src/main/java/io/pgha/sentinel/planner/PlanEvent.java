@@ -1,0 +1,27 @@
+package io.pgha.sentinel.planner;
+
+import io.pgha.model.ClusterHistory;
+
+/** Something the planner decided that the sentinel logs, counts or records in history. */
+public sealed interface PlanEvent {
+    /** A master was elected: at initialization, by failover or by switchover. */
+    record MasterElected(ClusterHistory.Reason reason, String fromDb, String fromKeeper, String toDb, String toKeeper,
+                         long timeline, long walPosition, String why) implements PlanEvent {
+    }
+
+    /** The master is failed but nobody may replace it; {@code why} lists each standby's disqualification. */
+    record NoCandidate(String why) implements PlanEvent {
+    }
+
+    record KeeperFailed(String keeperUid, String why) implements PlanEvent {
+    }
+
+    record DbAssigned(String dbUid, String keeperUid, String why) implements PlanEvent {
+    }
+
+    record DbRemoved(String dbUid, String keeperUid, String why) implements PlanEvent {
+    }
+
+    record Info(String what) implements PlanEvent {
+    }
+}

@@ -1,0 +1,321 @@
+package io.pgha.sentinel.planner;
+
+import static io.pgha.sentinel.planner.PlannerFixture.aCluster;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgha.model.Cluster;
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterHistory;
+import io.pgha.model.DB;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/** The planner, one named scenario per case: given a cluster and observations, then the expected change. */
+class ClusterPlannerTest {
+
+    record Scenario(String name, Supplier<PlannerFixture> given, Consumer<Plan> then) {
+    }
+
+    static Scenario scenario(String name, Supplier<PlannerFixture> given, Consumer<Plan> then) {
+        return new Scenario(name, given, then);
+    }
+
+    static String master(Plan p) {
+        return p.next().cluster().status().master();
+    }
+
+    static DB db(Plan p, String uid) {
+        return p.next().dbs().get(uid);
+    }
+
+    static boolean elected(Plan p) {
+        return p.events().stream().anyMatch(e -> e instanceof PlanEvent.MasterElected);
+    }
+
+    static PlannerFixture threeNodes() {
+        return aCluster().keeper("k1").keeper("k2").keeper("k3")
+                .master("db1", "k1").standby("db2", "k2").standby("db3", "k3");
+    }
+
+    static Stream<Scenario> scenarios() {
+        return Stream.of(
+                // ---- health ----
+                scenario("a healthy stable cluster changes nothing but health times",
+                        ClusterPlannerTest::threeNodes,
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db1");
+                            assertThat(p.next().dbs()).containsOnlyKeys("db1", "db2", "db3");
+                            assertThat(p.next().dbs().values()).allMatch(d -> d.generation() <= 3);
+                            assertThat(elected(p)).isFalse();
+                        }),
+                scenario("a keeper missing for less than failInterval is not failed yet",
+                        () -> threeNodes().keeperGone("k2", 2),
+                        p -> assertThat(p.next().keepers().get("k2").status().healthy()).isTrue()),
+                scenario("a keeper missing for longer than failInterval is failed",
+                        () -> threeNodes().keeperGone("k2", 5),
+                        p -> {
+                            assertThat(p.next().keepers().get("k2").status().healthy()).isFalse();
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.KeeperFailed f
+                                    && f.keeperUid().equals("k2"));
+                        }),
+                scenario("a keeper reporting PostgreSQL down longer than failInterval is failed",
+                        () -> threeNodes().postgresDown("k3", 6),
+                        p -> assertThat(p.next().keepers().get("k3").status().healthy()).isFalse()),
+                scenario("forceFail fails a keeper at once",
+                        () -> threeNodes().forceFail("k2"),
+                        p -> assertThat(p.next().keepers().get("k2").status().healthy()).isFalse()),
+                scenario("lastHealthyTime is kept in cluster data so a new leader need not wait again",
+                        () -> threeNodes().keeperGone("k1", 2),
+                        p -> assertThat(p.next().keepers().get("k1").status().lastHealthyTime())
+                                .isEqualTo(PlannerFixture.T0.plusSeconds(58))),
+                scenario("a new keeper is admitted and its instance acknowledged when admission is open",
+                        () -> threeNodes().newKeeperInfo("k9"),
+                        p -> assertThat(p.next().keepers().get("k9").status().instanceId()).isEqualTo("i-k9")),
+                scenario("keeperAdmission=registered ignores keepers that were not added",
+                        () -> threeNodes().spec("{\"keeperAdmission\":\"registered\"}").newKeeperInfo("k9"),
+                        p -> assertThat(p.next().keepers()).doesNotContainKey("k9")),
+
+                // ---- failover ----
+                scenario("async failover elects the most advanced standby",
+                        () -> threeNodes().keeperGone("k1", 5).wal("db2", 99_900_000).wal("db3", 99_990_000),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db3");
+                            assertThat(db(p, "db3").spec().role()).isEqualTo(DB.Role.MASTER);
+                            assertThat(p.next().dbs()).doesNotContainKey("db1");
+                        }),
+                scenario("equally advanced standbys: the highest priority wins",
+                        () -> aCluster().keeper("k1").keeper("k2", 1).keeper("k3", 5).master("db1", "k1")
+                                .standby("db2", "k2").standby("db3", "k3").keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db3")),
+                scenario("a standby lagging beyond maxStandbyLag is not elected",
+                        () -> threeNodes().keeperGone("k1", 5).wal("db2", 90_000_000).wal("db3", 98_000_000),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db1");
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.NoCandidate n
+                                    && n.why().contains("lagging"));
+                            assertThat(p.next().cluster().status().message()).contains("no standby may replace it");
+                        }),
+                scenario("one standby within the lag, one beyond: only the close one is elected",
+                        () -> threeNodes().keeperGone("k1", 5).wal("db2", 99_500_000).wal("db3", 90_000_000),
+                        p -> assertThat(master(p)).isEqualTo("db2")),
+                scenario("sync: only a standby in both the spec and the observed in-sync set is elected",
+                        () -> threeNodes().synchronous("db1", List.of("db2"), List.of("db2"))
+                                .wal("db3", 100_000_000).wal("db2", 99_999_000).keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db2")),
+                scenario("sync: a standby in the spec but not observed in sync is not elected",
+                        () -> threeNodes().synchronous("db1", List.of("db2"), List.of()).keeperGone("k1", 5),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db1");
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.NoCandidate n
+                                    && n.why().contains("not a synchronous standby in sync"));
+                        }),
+                scenario("sync: an async standby, however advanced, is never elected",
+                        () -> threeNodes().synchronous("db1", List.of("db2"), List.of("db2"))
+                                .keeperGone("k2", 10).failedKeeper("k2", 10).keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db1")),
+                scenario("sync: the new master's synchronous set keeps the other in-sync standbys",
+                        () -> aCluster().spec("{\"synchronousReplication\":true,\"maxSynchronousStandbys\":2}")
+                                .keeper("k1").keeper("k2").keeper("k3").master("db1", "k1").standby("db2", "k2")
+                                .standby("db3", "k3").synchronous("db1", List.of("db2", "db3"), List.of("db2", "db3"))
+                                .wal("db3", 99_000_000).keeperGone("k1", 5),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db2");
+                            assertThat(db(p, "db2").spec().synchronousStandbys()).containsExactly("db3");
+                            assertThat(db(p, "db2").spec().synchronousReplication()).isTrue();
+                        }),
+                scenario("priority 0 is never elected",
+                        () -> aCluster().keeper("k1").keeper("k2", 0).master("db1", "k1").standby("db2", "k2")
+                                .keeperGone("k1", 5),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db1");
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.NoCandidate n
+                                    && n.why().contains("priority 0"));
+                        }),
+                scenario("a forced-failed standby is not elected",
+                        () -> threeNodes().forceFail("k2").keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db3")),
+                scenario("paused: no failover, and the view says why",
+                        () -> threeNodes().paused().keeperGone("k1", 5),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db1");
+                            assertThat(p.next().cluster().status().message()).contains("paused");
+                        }),
+                scenario("a standby on another timeline is not elected",
+                        () -> threeNodes().timeline("db2", 2, List.of()).keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db3")),
+                scenario("a standby with another system id is not elected",
+                        () -> threeNodes().systemId("db2", "9999").keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db3")),
+                scenario("a standby that has not converged is not elected",
+                        () -> threeNodes().notConverged("db2", 1).keeperGone("k1", 5),
+                        p -> assertThat(master(p)).isEqualTo("db3")),
+                scenario("forced failover of a healthy master elects a standby",
+                        () -> threeNodes().forceFail("k1"),
+                        p -> {
+                            assertThat(master(p)).isNotEqualTo("db1");
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.MasterElected m
+                                    && m.why().contains("forced"));
+                        }),
+                scenario("a master that does not converge within convergenceTimeout is failed over",
+                        () -> threeNodes().notConverged("db1", 40),
+                        p -> assertThat(master(p)).isNotEqualTo("db1")),
+                scenario("failover is recorded as an event with from, to, timeline and position",
+                        () -> threeNodes().keeperGone("k1", 5).wal("db2", 99_000_000).wal("db3", 100_000_000),
+                        p -> assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.MasterElected m
+                                && m.reason() == ClusterHistory.Reason.FAILOVER && m.fromDb().equals("db1")
+                                && m.toDb().equals("db3") && m.timeline() == 1 && m.walPosition() == 100_000_000)),
+
+                // ---- proxy handshake ----
+                scenario("failover first clears the proxies' master and bumps their generation",
+                        () -> threeNodes().keeperGone("k1", 5),
+                        p -> {
+                            assertThat(p.next().proxy().spec().masterDbUid()).isNull();
+                            assertThat(p.next().proxy().generation()).isEqualTo(6);
+                        }),
+                scenario("the new master is not named while a live proxy has not acknowledged",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
+                                .proxyCleared(1).proxyInfo("p1", 5),
+                        p -> assertThat(p.next().proxy().spec().masterDbUid()).isNull()),
+                scenario("the new master is named once every live proxy acknowledged",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
+                                .proxyCleared(1).proxyInfo("p1", 6).proxyInfo("p2", 6),
+                        p -> {
+                            assertThat(p.next().proxy().spec().masterDbUid()).isEqualTo("db1");
+                            assertThat(p.next().proxy().generation()).isEqualTo(7);
+                        }),
+                scenario("a silent proxy is waited for only until proxyTimeout",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
+                                .proxyCleared(5).proxyInfo("p1", 5),
+                        p -> assertThat(p.next().proxy().spec().masterDbUid()).isEqualTo("db1")),
+                scenario("the new master is not named before it is promoted and converged",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
+                                .notConverged("db1", 1).proxyCleared(10),
+                        p -> assertThat(p.next().proxy().spec().masterDbUid()).isNull()),
+
+                // ---- standbys ----
+                scenario("the old master's keeper, back, gets a new resync DB following the new master",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db2", "k2"),
+                        p -> {
+                            DB assigned = p.next().dbOfKeeper("k1").orElseThrow();
+                            assertThat(assigned.spec().initMode()).isEqualTo(DB.InitMode.RESYNC);
+                            assertThat(assigned.spec().followConfig().dbUid()).isEqualTo("db2");
+                            assertThat(db(p, "db2").spec().followers()).containsExactly(assigned.uid());
+                        }),
+                scenario("standbys are assigned only under a converged master",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db2", "k2").notConverged("db2", 1),
+                        p -> assertThat(p.next().dbOfKeeper("k1")).isEmpty()),
+                scenario("a standby on a forked timeline gets a new DB (resync)",
+                        () -> threeNodes().timeline("db1", 2, List.of(new DB.TimelineHistoryEntry(1, 90_000_000,
+                                "promoted"))).timeline("db2", 1, List.of()).wal("db2", 95_000_000),
+                        p -> {
+                            assertThat(p.next().dbs()).doesNotContainKey("db2");
+                            assertThat(p.next().dbOfKeeper("k2").orElseThrow().spec().initMode())
+                                    .isEqualTo(DB.InitMode.RESYNC);
+                        }),
+                scenario("a standby behind the fork point is not forked and stays",
+                        () -> threeNodes().timeline("db1", 2, List.of(new DB.TimelineHistoryEntry(1, 90_000_000,
+                                "promoted"))).timeline("db2", 1, List.of()).wal("db2", 80_000_000),
+                        p -> assertThat(p.next().dbs()).containsKey("db2")),
+                scenario("a standby with another system id is replaced",
+                        () -> threeNodes().systemId("db3", "9999"),
+                        p -> assertThat(p.next().dbs()).doesNotContainKey("db3")),
+                scenario("a standby that cannot sync within syncTimeout gets a new DB",
+                        () -> threeNodes().notConverged("db2", 40 * 60).dbNotReported("db2"),
+                        p -> assertThat(p.next().dbOfKeeper("k2").orElseThrow().uid()).isNotEqualTo("db2")),
+                scenario("a standby whose needed WAL is gone is replaced",
+                        () -> threeNodes().postgresDown("k2", 1).wal("db2", 10_000_000)
+                                .oldestWal("db1", "000000010000000000000005"),
+                        p -> assertThat(p.next().dbs()).doesNotContainKey("db2")),
+                scenario("a lowered maxStandbysPerSender removes a standby",
+                        () -> threeNodes().spec("{\"maxStandbysPerSender\":1}").wal("db3", 90_000_000),
+                        p -> {
+                            assertThat(p.next().dbs()).containsKeys("db1", "db2").doesNotContainKey("db3");
+                            assertThat(db(p, "db1").spec().followers()).containsExactly("db2");
+                        }),
+                scenario("a spec change reaches every DB with a new generation",
+                        () -> threeNodes().spec("{\"pgParameters\":{\"work_mem\":\"8MB\"}}"),
+                        p -> assertThat(p.next().dbs().values()).allMatch(d -> d.spec().pgParameters()
+                                .get("work_mem").equals("8MB") && d.generation() > 3 - 1)),
+                scenario("a keeper dead longer than deadKeeperRemovalInterval with no DB is removed",
+                        () -> aCluster().spec("{\"deadKeeperRemovalInterval\":\"1m\"}").keeper("k1").keeper("k2")
+                                .master("db1", "k1").failedKeeper("k2", 120),
+                        p -> assertThat(p.next().keepers()).doesNotContainKey("k2")),
+                scenario("a recently dead keeper is kept",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").failedKeeper("k2", 120),
+                        p -> assertThat(p.next().keepers()).containsKey("k2")),
+
+                // ---- synchronous set ----
+                scenario("sync: a healthy standby joins the synchronous set",
+                        () -> threeNodes().spec("{\"synchronousReplication\":true}"),
+                        p -> assertThat(db(p, "db1").spec().synchronousStandbys()).hasSize(1)),
+                scenario("sync: noSync keepers are never synchronous",
+                        () -> threeNodes().spec("{\"synchronousReplication\":true,\"maxSynchronousStandbys\":2}")
+                                .noSync("k2"),
+                        p -> assertThat(db(p, "db1").spec().synchronousStandbys()).containsExactly("db3")),
+                scenario("sync: a failed member leaves only when another is already in sync",
+                        () -> threeNodes().spec("{\"synchronousReplication\":true,\"maxSynchronousStandbys\":2}")
+                                .synchronous("db1", List.of("db2", "db3"), List.of("db3")).failedKeeper("k2", 10),
+                        p -> assertThat(db(p, "db1").spec().synchronousStandbys()).containsExactly("db3")),
+                scenario("sync: the only member, failed, stays until a replacement is in sync",
+                        () -> threeNodes().spec("{\"synchronousReplication\":true}")
+                                .synchronous("db1", List.of("db2"), List.of()).failedKeeper("k2", 10),
+                        p -> assertThat(db(p, "db1").spec().synchronousStandbys()).containsExactly("db2")),
+                scenario("sync off: the set is emptied",
+                        () -> threeNodes().synchronous("db1", List.of("db2"), List.of("db2")),
+                        p -> {
+                            assertThat(db(p, "db1").spec().synchronousStandbys()).isEmpty();
+                            assertThat(db(p, "db1").spec().synchronousReplication()).isFalse();
+                        }),
+
+                // ---- initialization ----
+                scenario("init: the healthy keeper with the highest priority becomes master with a new DB",
+                        () -> aCluster().initializing().keeper("k1", 1).keeper("k2", 3),
+                        p -> {
+                            DB db = p.next().masterDb().orElseThrow();
+                            assertThat(db.spec().keeperUid()).isEqualTo("k2");
+                            assertThat(db.spec().initMode()).isEqualTo(DB.InitMode.NEW);
+                            assertThat(p.next().cluster().status().phase()).isEqualTo(Cluster.Phase.INITIALIZING);
+                        }),
+                scenario("init: existing uses existingConfig.keeperUid",
+                        () -> aCluster().initializing().spec("{\"initMode\":\"existing\",\"existingConfig\":"
+                                + "{\"keeperUid\":\"k1\"}}").keeper("k1", 1).keeper("k2", 3),
+                        p -> {
+                            DB db = p.next().masterDb().orElseThrow();
+                            assertThat(db.spec().keeperUid()).isEqualTo("k1");
+                            assertThat(db.spec().initMode()).isEqualTo(DB.InitMode.EXISTING);
+                        }),
+                scenario("init: a converged healthy master turns the phase normal and is named to proxies",
+                        () -> aCluster().initializing().keeper("k1").master("db1", "k1").proxyCleared(0),
+                        p -> {
+                            assertThat(p.next().cluster().status().phase()).isEqualTo(Cluster.Phase.NORMAL);
+                            assertThat(p.next().proxy().spec().masterDbUid()).isEqualTo("db1");
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.MasterElected m
+                                    && m.reason() == ClusterHistory.Reason.INIT);
+                        }),
+                scenario("init: a master that does not initialize within initTimeout is dropped",
+                        () -> aCluster().initializing().keeper("k1").master("db1", "k1").notConverged("db1", 400),
+                        p -> {
+                            assertThat(p.next().dbs()).isEmpty();
+                            assertThat(master(p)).isNull();
+                        }),
+                scenario("init: priority 0 keepers are never the first master",
+                        () -> aCluster().initializing().keeper("k1", 0),
+                        p -> assertThat(p.next().dbs()).isEmpty()));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> planner() {
+        return scenarios().map(s -> DynamicTest.dynamicTest(s.name(), () -> {
+            PlannerFixture f = s.given().get();
+            ClusterData before = f.clusterData();
+            Plan p = f.plan();
+            s.then().accept(p);
+            assertThat(f.clusterData()).isEqualTo(before);
+            assertThat(p.next().validate()).isEmpty();
+        }));
+    }
+}

@@ -1,0 +1,283 @@
+package io.pgha.sentinel.planner;
+
+import io.pgha.model.Cluster;
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.DB;
+import io.pgha.model.JsonCodec;
+import io.pgha.model.Keeper;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.Proxy;
+import io.pgha.model.ProxyInfo;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Builds a planner scenario in a few words: {@code aCluster().keeper("k1").keeper("k2").master("db1", "k1")
+ * .standby("db2", "k2")}. Keepers are healthy and publish what their DB's status says unless told otherwise;
+ * {@link #plan()} runs the planner at {@link #now}.
+ */
+final class PlannerFixture {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    Instant now = T0.plusSeconds(60);
+    private ClusterSpec spec = ClusterSpec.empty();
+    private Cluster.Phase phase = Cluster.Phase.NORMAL;
+    private boolean paused;
+    private String master;
+    private final Map<String, Keeper> keepers = new LinkedHashMap<>();
+    private final Map<String, DB> dbs = new LinkedHashMap<>();
+    private final Set<String> gone = new HashSet<>();
+    private final Set<String> pgDown = new HashSet<>();
+    private final Set<String> notConverged = new HashSet<>();
+    private final Set<String> dbNotReported = new HashSet<>();
+    private final Map<String, ProxyInfo> proxies = new HashMap<>();
+    private Proxy proxy = new Proxy(5, T0, new Proxy.Spec(null, List.of()));
+    private final AtomicInteger ids = new AtomicInteger(100);
+
+    static PlannerFixture aCluster() {
+        return new PlannerFixture();
+    }
+
+    PlannerFixture spec(String json) {
+        spec = JsonCodec.read(json, ClusterSpec.class, "spec");
+        return this;
+    }
+
+    PlannerFixture initializing() {
+        phase = Cluster.Phase.INITIALIZING;
+        return this;
+    }
+
+    PlannerFixture paused() {
+        paused = true;
+        return this;
+    }
+
+    PlannerFixture keeper(String uid) {
+        return keeper(uid, 1);
+    }
+
+    PlannerFixture keeper(String uid, int priority) {
+        keepers.put(uid, new Keeper(uid, 1, new Keeper.Spec(priority, false, false, true),
+                new Keeper.Status(true, now.minusSeconds(1), "i-" + uid, "15", false)));
+        return this;
+    }
+
+    PlannerFixture noSync(String uid) {
+        Keeper k = keepers.get(uid);
+        keepers.put(uid, k.withSpec(new Keeper.Spec(k.spec().priority(), false, true, k.spec().admitted())));
+        return this;
+    }
+
+    PlannerFixture notAdmitted(String uid) {
+        Keeper k = keepers.get(uid);
+        keepers.put(uid, k.withSpec(new Keeper.Spec(k.spec().priority(), false, k.spec().noSync(), false)));
+        return this;
+    }
+
+    PlannerFixture forceFail(String uid) {
+        Keeper k = keepers.get(uid);
+        Keeper.Status s = k.status();
+        keepers.put(uid, k.withStatus(new Keeper.Status(s.healthy(), s.lastHealthyTime(), s.instanceId(),
+                s.pgVersion(), true)));
+        return this;
+    }
+
+    /** The keeper's info vanished; it was last healthy {@code secondsAgo} ago. */
+    PlannerFixture keeperGone(String uid, int secondsAgo) {
+        gone.add(uid);
+        return lastHealthy(uid, secondsAgo);
+    }
+
+    /** The keeper is alive but reports PostgreSQL down since {@code secondsAgo}. */
+    PlannerFixture postgresDown(String uid, int secondsAgo) {
+        pgDown.add(uid);
+        return lastHealthy(uid, secondsAgo);
+    }
+
+    /** The keeper was already judged failed (healthy=false) {@code secondsAgo} after last being healthy. */
+    PlannerFixture failedKeeper(String uid, int secondsAgo) {
+        gone.add(uid);
+        Keeper k = keepers.get(uid);
+        keepers.put(uid, k.withStatus(new Keeper.Status(false, now.minusSeconds(secondsAgo), "i-" + uid, "15",
+                false)));
+        return this;
+    }
+
+    private PlannerFixture lastHealthy(String uid, int secondsAgo) {
+        Keeper k = keepers.get(uid);
+        Keeper.Status s = k.status();
+        keepers.put(uid, k.withStatus(new Keeper.Status(s.healthy(), now.minusSeconds(secondsAgo), s.instanceId(),
+                s.pgVersion(), s.forceFail())));
+        return this;
+    }
+
+    PlannerFixture master(String dbUid, String keeperUid) {
+        master = dbUid;
+        dbs.put(dbUid, new DB(dbUid, 3, T0, spec(keeperUid, DB.Role.MASTER, null), status(1, 100_000_000L)));
+        proxy = new Proxy(5, T0, new Proxy.Spec(dbUid, List.of()));
+        return this;
+    }
+
+    PlannerFixture standby(String dbUid, String keeperUid) {
+        return standby(dbUid, keeperUid, master);
+    }
+
+    PlannerFixture standby(String dbUid, String keeperUid, String follows) {
+        dbs.put(dbUid, new DB(dbUid, 2, T0, spec(keeperUid, DB.Role.STANDBY, follows), status(1, 100_000_000L)));
+        DB m = dbs.get(follows);
+        List<String> followers = new ArrayList<>(m.spec().followers());
+        followers.add(dbUid);
+        dbs.put(follows, new DB(m.uid(), m.generation(), m.changeTime(), withFollowers(m.spec(), followers),
+                m.status()));
+        return this;
+    }
+
+    PlannerFixture wal(String dbUid, long position) {
+        DB d = dbs.get(dbUid);
+        DB.Status s = d.status();
+        dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
+                s.systemId(), s.timelineId(), position, s.timelineHistory(), s.synchronousStandbys(), s.pgParameters(),
+                s.oldestWalFile())));
+        return this;
+    }
+
+    PlannerFixture timeline(String dbUid, long timeline, List<DB.TimelineHistoryEntry> history) {
+        DB d = dbs.get(dbUid);
+        DB.Status s = d.status();
+        dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
+                s.systemId(), timeline, s.walPosition(), history, s.synchronousStandbys(), s.pgParameters(),
+                s.oldestWalFile())));
+        return this;
+    }
+
+    PlannerFixture systemId(String dbUid, String systemId) {
+        DB d = dbs.get(dbUid);
+        DB.Status s = d.status();
+        dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
+                systemId, s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
+                s.pgParameters(), s.oldestWalFile())));
+        return this;
+    }
+
+    PlannerFixture oldestWal(String dbUid, String walFile) {
+        DB d = dbs.get(dbUid);
+        DB.Status s = d.status();
+        dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
+                s.systemId(), s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
+                s.pgParameters(), walFile)));
+        return this;
+    }
+
+    /** The master's spec names these synchronous standbys and it observes them in sync. */
+    PlannerFixture synchronous(String masterDb, List<String> specSet, List<String> inSync) {
+        DB m = dbs.get(masterDb);
+        DB.Spec s = m.spec();
+        DB.Spec ns = new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), true, specSet,
+                s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(),
+                s.additionalReplicationSlots(), s.followers(), s.newConfig(), s.pitrConfig(), s.automaticPgRestart());
+        DB.Status st = m.status();
+        dbs.put(masterDb, new DB(m.uid(), m.generation(), m.changeTime(), ns, new DB.Status(st.healthy(),
+                st.currentGeneration(), st.listenAddress(), st.port(), st.systemId(), st.timelineId(), st.walPosition(),
+                st.timelineHistory(), inSync, st.pgParameters(), st.oldestWalFile())));
+        return this;
+    }
+
+    /** The keeper has not applied the DB's generation; the DB changed {@code secondsAgo}. */
+    PlannerFixture notConverged(String dbUid, int secondsAgo) {
+        notConverged.add(dbUid);
+        DB d = dbs.get(dbUid);
+        dbs.put(dbUid, new DB(d.uid(), d.generation(), now.minusSeconds(secondsAgo), d.spec(), d.status()));
+        return this;
+    }
+
+    /** The keeper is alive but works on something else (e.g. still initializing this DB). */
+    PlannerFixture dbNotReported(String dbUid) {
+        dbNotReported.add(dbUid);
+        return this;
+    }
+
+    PlannerFixture proxyInfo(String uid, long acknowledgedGeneration) {
+        proxies.put(uid, new ProxyInfo(uid, "pi-" + uid, acknowledgedGeneration, true, now));
+        return this;
+    }
+
+    PlannerFixture proxyCleared(int secondsAgo) {
+        proxy = new Proxy(6, now.minusSeconds(secondsAgo), new Proxy.Spec(null, List.of()));
+        return this;
+    }
+
+    PlannerFixture at(Instant t) {
+        now = t;
+        return this;
+    }
+
+    ClusterData clusterData() {
+        Cluster cluster = new Cluster("c1", 1, T0, spec, new Cluster.Status(phase, master, paused, null));
+        return new ClusterData(ClusterData.FORMAT_VERSION, cluster, keepers, dbs, proxy);
+    }
+
+    Observations observations() {
+        Map<String, KeeperInfo> infos = new HashMap<>();
+        for (Keeper k : keepers.values()) {
+            if (gone.contains(k.uid())) {
+                continue;
+            }
+            DB db = dbs.values().stream().filter(d -> d.spec().keeperUid().equals(k.uid())).findFirst().orElse(null);
+            KeeperInfo.PostgresState pg = null;
+            if (db != null && !dbNotReported.contains(db.uid())) {
+                DB.Status s = db.status();
+                boolean healthy = !pgDown.contains(k.uid());
+                long gen = notConverged.contains(db.uid()) ? db.generation() - 1 : db.generation();
+                pg = new KeeperInfo.PostgresState(db.uid(), gen, healthy, healthy,
+                        db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
+                        s.walPosition(), 0, 0, s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
+                        Map.of(), s.oldestWalFile(), false);
+            }
+            infos.put(k.uid(), new KeeperInfo(k.uid(), "c1", k.status().instanceId(), now, k.spec().priority(),
+                    k.spec().noSync(), pg));
+        }
+        return new Observations(infos, proxies);
+    }
+
+    /** A keeper that published an info but is not in the cluster data yet. */
+    PlannerFixture newKeeperInfo(String uid) {
+        extraInfos.put(uid, new KeeperInfo(uid, "c1", "i-" + uid, now, 1, false, null));
+        return this;
+    }
+
+    private final Map<String, KeeperInfo> extraInfos = new HashMap<>();
+
+    Plan plan() {
+        Observations o = observations();
+        Map<String, KeeperInfo> all = new HashMap<>(o.keepers());
+        all.putAll(extraInfos);
+        return new ClusterPlanner().plan(clusterData(), new Observations(all, o.proxies()), now,
+                () -> "db" + ids.getAndIncrement());
+    }
+
+    private DB.Spec spec(String keeperUid, DB.Role role, String follows) {
+        return new DB.Spec(keeperUid, role, role == DB.Role.MASTER ? DB.InitMode.NEW : DB.InitMode.RESYNC,
+                follows == null ? null : DB.FollowConfig.internal(follows), false, List.of(), Map.of(), List.of(), 20,
+                5, false, List.of(), List.of(), null, null, false);
+    }
+
+    private static DB.Spec withFollowers(DB.Spec s, List<String> followers) {
+        return new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), s.synchronousReplication(),
+                s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(),
+                s.usePgRewind(), s.additionalReplicationSlots(), followers, s.newConfig(), s.pitrConfig(),
+                s.automaticPgRestart());
+    }
+
+    private DB.Status status(long timeline, long wal) {
+        return new DB.Status(true, 0, "10.0.0.1", 5432, "7300", timeline, wal, List.of(), List.of(), Map.of(), null);
+    }
+}
