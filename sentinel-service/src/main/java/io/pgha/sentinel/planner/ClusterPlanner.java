@@ -85,14 +85,18 @@ public final class ClusterPlanner {
                     healthy = false;
                 } else if (observed) {
                     healthy = true;
-                    lastHealthy = now;
+                    // Refreshed coarsely: enough for a new leader to judge, without a write on every loop.
+                    if (lastHealthy == null || !st.healthy()
+                            || elapsed(lastHealthy) >= spec.failIntervalDuration().toMillis() / 4) {
+                        lastHealthy = now;
+                    }
                 } else {
                     healthy = st.healthy() && lastHealthy != null && elapsed(lastHealthy) < spec
                             .failIntervalDuration().toMillis();
                 }
                 if (st.healthy() && !healthy) {
                     events.add(new PlanEvent.KeeperFailed(k.uid(), st.forceFail() ? "forced to fail"
-                            : info == null ? "its info is gone" : "PostgreSQL unhealthy"));
+                            : info == null ? "its info is gone" : "stale or PostgreSQL unhealthy"));
                 }
                 String instance = info != null ? info.instanceId() : st.instanceId();
                 String version = info != null && pgVersion(info) != null ? pgVersion(info) : st.pgVersion();
@@ -103,10 +107,17 @@ public final class ClusterPlanner {
             }
         }
 
-        /** Alive, and its PostgreSQL healthy unless it is still working on a new assignment. */
+        /**
+         * Alive (its info present and updated within two sleep intervals), and its PostgreSQL healthy unless it
+         * is still working on a new assignment.
+         */
         private boolean observedHealthy(String keeperUid, KeeperInfo info) {
             if (info == null) {
                 return false;
+            }
+            Instant updated = obs.keeperUpdates().get(keeperUid);
+            if (updated != null && elapsed(updated) > 2 * spec.sleepIntervalDuration().toMillis()) {
+                return false; // stale: the keeper stopped reporting (killed, frozen, cut off) before its lease ran out
             }
             Optional<DB> db = cd.dbOfKeeper(keeperUid);
             KeeperInfo.PostgresState pg = info.postgres();

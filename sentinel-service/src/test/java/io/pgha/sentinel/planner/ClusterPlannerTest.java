@@ -65,6 +65,15 @@ class ClusterPlannerTest {
                 scenario("a keeper reporting PostgreSQL down longer than failInterval is failed",
                         () -> threeNodes().postgresDown("k3", 6),
                         p -> assertThat(p.next().keepers().get("k3").status().healthy()).isFalse()),
+                scenario("a keeper whose info stopped changing is failed after failInterval, before its lease ends",
+                        () -> threeNodes().keeperStale("k1", 5),
+                        p -> {
+                            assertThat(p.next().keepers().get("k1").status().healthy()).isFalse();
+                            assertThat(master(p)).isNotEqualTo("db1");
+                        }),
+                scenario("a keeper whose info is briefly stale is not failed yet",
+                        () -> threeNodes().keeperStale("k1", 3),
+                        p -> assertThat(master(p)).isEqualTo("db1")),
                 scenario("forceFail fails a keeper at once",
                         () -> threeNodes().forceFail("k2"),
                         p -> assertThat(p.next().keepers().get("k2").status().healthy()).isFalse()),

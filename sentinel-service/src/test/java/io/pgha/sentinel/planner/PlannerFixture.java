@@ -205,6 +205,14 @@ final class PlannerFixture {
         return this;
     }
 
+    /** The keeper's info is still there but has not changed for {@code secondsAgo} (its lease has not run out). */
+    PlannerFixture keeperStale(String uid, int secondsAgo) {
+        updates.put(uid, now.minusSeconds(secondsAgo));
+        return lastHealthy(uid, secondsAgo);
+    }
+
+    private final Map<String, Instant> updates = new HashMap<>();
+
     PlannerFixture proxyInfo(String uid, long acknowledgedGeneration) {
         proxies.put(uid, new ProxyInfo(uid, "pi-" + uid, acknowledgedGeneration, true, now));
         return this;
@@ -260,7 +268,7 @@ final class PlannerFixture {
         Observations o = observations();
         Map<String, KeeperInfo> all = new HashMap<>(o.keepers());
         all.putAll(extraInfos);
-        return new ClusterPlanner().plan(clusterData(), new Observations(all, o.proxies()), now,
+        return new ClusterPlanner().plan(clusterData(), new Observations(all, o.proxies(), updates), now,
                 () -> "db" + ids.getAndIncrement());
     }
 

@@ -1,0 +1,185 @@
+package io.pgha.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.model.ClusterData;
+import io.pgha.model.DB;
+import io.pgha.model.JsonCodec;
+import io.pgha.store.ClusterRepository;
+import io.pgha.store.ClusterStore;
+import io.pgha.store.StoreKeys;
+import io.pgha.store.Versioned;
+import io.pgha.store.etcd.EtcdClusterStore;
+import io.pgha.testing.EtcdProcess;
+import io.pgha.testing.FreePorts;
+import io.pgha.testing.Signals;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A pgha cluster on this machine for black-box tests: etcd, keepers and sentinels as real processes from
+ * the built jars, each with its own ports, data and log. Closing it kills everything by PID.
+ */
+final class LocalCluster implements AutoCloseable {
+    static final String SUPERUSER_PASSWORD = "e2e-su";
+
+    final String name;
+    final ClusterStore store;
+    final ClusterRepository repository;
+    private final EtcdProcess etcd;
+    private final Path base;
+    final Map<String, Keeper> keepers = new LinkedHashMap<>();
+    final Map<String, ServiceProcess> sentinels = new LinkedHashMap<>();
+
+    /** A keeper process and where its PostgreSQL lives. */
+    record Keeper(String uid, ServiceProcess process, Path dataDir, int pgPort, int httpPort) {
+        OptionalLong postmasterPid() {
+            Path pidFile = dataDir.resolve("postgres/postmaster.pid");
+            try {
+                long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+                return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? OptionalLong.of(pid)
+                        : OptionalLong.empty();
+            } catch (IOException | RuntimeException e) {
+                return OptionalLong.empty();
+            }
+        }
+
+        /** SIGKILL the keeper and its postmaster: a node lost. */
+        void killNode() {
+            process.kill();
+            postmasterPid().ifPresent(pid -> {
+                Signals.send(pid, "KILL");
+                ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+            });
+        }
+    }
+
+    LocalCluster(EtcdProcess etcd, String name) {
+        this.etcd = etcd;
+        this.name = name;
+        this.store = EtcdClusterStore.connect(List.of(etcd.endpoint()), StoreKeys.root("pgha", name),
+                Duration.ofSeconds(2));
+        this.repository = new ClusterRepository(store);
+        try {
+            base = Files.createTempDirectory("pgha-e2e-" + name + "-");
+            Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private List<String> common(int httpPort) {
+        return List.of("--pgha.cluster-name=" + name, "--pgha.store.endpoints=" + etcd.endpoint(),
+                "--server.port=" + httpPort);
+    }
+
+    Keeper startKeeper(String uid) {
+        int pgPort = FreePorts.next();
+        int httpPort = FreePorts.next();
+        List<String> args = new ArrayList<>(common(httpPort));
+        args.addAll(List.of("--pgha.keeper.uid=" + uid, "--pgha.keeper.data-dir=" + base.resolve(uid),
+                "--pgha.keeper.pg.port=" + pgPort, "--pgha.keeper.pg.superuser.password=" + SUPERUSER_PASSWORD,
+                "--pgha.keeper.pg.replication.password=e2e-repl"));
+        if ("root".equals(System.getProperty("user.name"))) {
+            args.add("--pgha.keeper.pg.os-user=postgres");
+        }
+        Keeper k = new Keeper(uid, ServiceProcess.start(uid, "keeper-service", base.resolve(uid + ".log"), args),
+                base.resolve(uid), pgPort, httpPort);
+        keepers.put(uid, k);
+        return k;
+    }
+
+    ServiceProcess startSentinel(String uid, String initialSpec) {
+        List<String> args = new ArrayList<>(common(FreePorts.next()));
+        args.addAll(List.of("--pgha.sentinel.uid=" + uid, "--pgha.sentinel.initial-cluster-spec=" + initialSpec));
+        ServiceProcess s = ServiceProcess.start(uid, "sentinel-service", base.resolve(uid + ".log"), args);
+        sentinels.put(uid, s);
+        return s;
+    }
+
+    Optional<ClusterData> clusterData() {
+        return repository.clusterData().map(Versioned::value);
+    }
+
+    Optional<String> leader() {
+        return store.get(StoreKeys.SENTINEL_LEADER).map(Versioned::value);
+    }
+
+    /** The keeper whose DB is the master, when there is one. */
+    Optional<Keeper> masterKeeper() {
+        return clusterData().flatMap(ClusterData::masterDb).map(db -> keepers.get(db.spec().keeperUid()));
+    }
+
+    /** Waits for phase normal with a converged healthy master and {@code standbys} converged healthy standbys. */
+    ClusterData awaitHealthy(int standbys, Duration atMost) {
+        return await("cluster healthy with " + standbys + " standbys").atMost(atMost)
+                .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> clusterData().orElse(null), cd -> cd != null && cd.masterDb().isPresent()
+                        && cd.cluster().status().phase() == io.pgha.model.Cluster.Phase.NORMAL
+                        && cd.proxy().spec().masterDbUid() != null
+                        && cd.dbs().values().stream().filter(d -> d.converged() && d.status().healthy()).count()
+                                == standbys + 1
+                        && cd.dbs().values().stream().filter(d -> d.spec().role() == DB.Role.STANDBY).count()
+                                == standbys);
+    }
+
+    static Connection connect(int port) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
+                + "/postgres?connectTimeout=2&socketTimeout=30", "postgres", SUPERUSER_PASSWORD);
+    }
+
+    static List<String> column(int port, String sql) throws SQLException {
+        try (Connection c = connect(port); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
+    }
+
+    static void exec(int port, String sql) throws SQLException {
+        try (Connection c = connect(port); var st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    String dump() {
+        StringBuilder b = new StringBuilder();
+        Stream.concat(keepers.values().stream().map(Keeper::process), sentinels.values().stream()).forEach(p -> {
+            String[] lines = p.logText().split("\n");
+            b.append("\n==== ").append(p.name).append(" ====\n").append(String.join("\n",
+                    List.of(lines).subList(Math.max(0, lines.length - 40), lines.length)));
+        });
+        clusterData().ifPresent(cd -> b.append("\n==== cluster data ====\n").append(JsonCodec.write(cd)));
+        return b.toString();
+    }
+
+    @Override
+    public void close() {
+        sentinels.values().forEach(ServiceProcess::kill);
+        keepers.values().forEach(Keeper::killNode);
+        store.close();
+        try (Stream<Path> files = Files.walk(base)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.pgha.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterHistory;
+import io.pgha.model.DB;
+import io.pgha.testing.EtcdProcess;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sentinels and keepers from the built jars against real etcd and PostgreSQL 15: a cluster initializes
+ * from the initial spec, replicates, fails over when the master node is killed, and the old master rejoins.
+ */
+class SentinelFailoverTest {
+    private static final Logger log = LoggerFactory.getLogger(SentinelFailoverTest.class);
+    private static final Duration SETUP = Duration.ofSeconds(240);
+    private static EtcdProcess etcd;
+    private LocalCluster cluster;
+
+    @BeforeAll
+    static void startEtcd() {
+        etcd = EtcdProcess.start();
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        etcd.close();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) {
+            log.info("cluster {}:{}", cluster.name, cluster.dump());
+            cluster.close();
+        }
+    }
+
+    private static List<String> rows(int port) throws SQLException {
+        return LocalCluster.column(port, "SELECT id::text FROM t ORDER BY id");
+    }
+
+    /** Inserts until one insert succeeds on that keeper's PostgreSQL; returns when it did. */
+    private static void awaitWritable(LocalCluster.Keeper k, int id) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+            LocalCluster.exec(k.pgPort(), "INSERT INTO t VALUES (" + id + ")");
+            return true;
+        });
+    }
+
+    @Test
+    void threeKeepersInitializeReplicateFailOverAndTheOldMasterRejoins() throws Exception {
+        cluster = new LocalCluster(etcd, "async");
+        for (String k : List.of("k1", "k2", "k3")) {
+            cluster.startKeeper(k);
+        }
+        cluster.startSentinel("s1", "{\"usePgRewind\":true}");
+        cluster.awaitHealthy(2, SETUP);
+
+        LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
+        LocalCluster.exec(master.pgPort(), "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
+        for (LocalCluster.Keeper k : cluster.keepers.values()) {
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(k.pgPort()).size() == 100);
+        }
+        String oldMasterDb = cluster.clusterData().orElseThrow().cluster().status().master();
+
+        long t0 = System.nanoTime();
+        master.killNode();
+        ClusterData after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
+                        cd -> cd.cluster().status().master() != null
+                                && !cd.cluster().status().master().equals(oldMasterDb));
+        LocalCluster.Keeper newMaster = cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+        awaitWritable(newMaster, 101);
+        log.info("measured: master node SIGKILL -> new master {} accepts writes in {} ms", newMaster.uid(),
+                (System.nanoTime() - t0) / 1_000_000);
+        assertThat(rows(newMaster.pgPort())).hasSize(101);
+        assertThat(newMaster.uid()).isNotEqualTo(master.uid());
+
+        // The old master node comes back and rejoins as a standby of the new master.
+        master.process().launch();
+        cluster.awaitHealthy(2, SETUP);
+        ClusterData rejoined = cluster.clusterData().orElseThrow();
+        DB oldNodeDb = rejoined.dbOfKeeper(master.uid()).orElseThrow();
+        assertThat(oldNodeDb.spec().role()).isEqualTo(DB.Role.STANDBY);
+        assertThat(oldNodeDb.uid()).isNotEqualTo(oldMasterDb);
+        LocalCluster.exec(newMaster.pgPort(), "INSERT INTO t VALUES (102)");
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(master.pgPort()).size() == 102);
+        assertThat(master.process().logText()).contains("action=pg_rewind");
+
+        ClusterHistory history = cluster.repository.history().orElseThrow().value();
+        assertThat(history.entries()).extracting(ClusterHistory.Entry::reason)
+                .containsExactly(ClusterHistory.Reason.INIT, ClusterHistory.Reason.FAILOVER);
+        assertThat(history.entries().get(1).fromDbUid()).isEqualTo(oldMasterDb);
+    }
+
+    @Test
+    void synchronousReplicationLosesNoAcknowledgedCommitAndASecondSentinelTakesOver() throws Exception {
+        cluster = new LocalCluster(etcd, "sync");
+        for (String k : List.of("k1", "k2", "k3")) {
+            cluster.startKeeper(k);
+        }
+        String spec = "{\"synchronousReplication\":true,\"minSynchronousStandbys\":1,\"usePgRewind\":true}";
+        cluster.startSentinel("s1", spec);
+        cluster.startSentinel("s2", spec);
+        cluster.awaitHealthy(2, SETUP);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.clusterData().orElseThrow().masterDb()
+                .map(m -> !m.status().synchronousStandbys().isEmpty()).orElse(false));
+
+        LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
+        LocalCluster.exec(master.pgPort(), "CREATE TABLE t (id int PRIMARY KEY)");
+        List<Integer> acknowledged = new ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            LocalCluster.exec(master.pgPort(), "INSERT INTO t VALUES (" + i + ")");
+            acknowledged.add(i);
+        }
+
+        // The leading sentinel dies; the other one takes over within the lease TTL.
+        String firstLeader = cluster.leader().orElseThrow();
+        cluster.sentinels.get(firstLeader).kill();
+        String secondLeader = await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> cluster.leader().orElse(""), l -> !l.isEmpty() && !l.equals(firstLeader));
+
+        // Then the master node dies: the new leader fails over to the synchronous standby.
+        String oldMasterDb = cluster.clusterData().orElseThrow().cluster().status().master();
+        long t0 = System.nanoTime();
+        master.killNode();
+        ClusterData after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
+                        cd -> cd.cluster().status().master() != null
+                                && !cd.cluster().status().master().equals(oldMasterDb)
+                                && cd.masterDb().get().converged());
+        LocalCluster.Keeper newMaster = cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+        log.info("measured: sync master node SIGKILL -> new master {} converged in {} ms (leader {})",
+                newMaster.uid(), (System.nanoTime() - t0) / 1_000_000, secondLeader);
+        List<String> present = rows(newMaster.pgPort());
+        assertThat(present).containsAll(acknowledged.stream().map(String::valueOf).toList());
+        assertThat(cluster.sentinels.get(secondLeader).logText()).contains("action=elect-master reason=failover");
+    }
+}

@@ -1,0 +1,309 @@
+package io.pgha.sentinel;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.pgha.model.Cluster;
+import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterHistory;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.JsonCodec;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.MalformedDocumentException;
+import io.pgha.model.SentinelInfo;
+import io.pgha.model.Violation;
+import io.pgha.sentinel.planner.ClusterPlanner;
+import io.pgha.sentinel.planner.Observations;
+import io.pgha.sentinel.planner.Plan;
+import io.pgha.sentinel.planner.PlanEvent;
+import io.pgha.store.CasResult;
+import io.pgha.store.ClusterRepository;
+import io.pgha.store.EphemeralRegistration;
+import io.pgha.store.LeaderElection;
+import io.pgha.store.StoreException;
+import io.pgha.store.StoreKeys;
+import io.pgha.store.StoreWatch;
+import io.pgha.store.Versioned;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The sentinel: publishes its info, campaigns for leadership, and while it leads runs the planner on every
+ * change it watches (keepers, proxies, cluster data) and every sleepInterval, writing the result with
+ * compare-and-swap on the revision it read. It stops writing the moment it hears it lost leadership.
+ */
+public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listener {
+    private static final Logger log = LoggerFactory.getLogger(SentinelLoop.class);
+    /** Lease TTL of the leader key and of this sentinel's info. */
+    static final Duration LEASE_TTL = Duration.ofSeconds(3);
+    private static final Duration MIN_GAP = Duration.ofMillis(50);
+
+    private final ClusterRepository repository;
+    private final ClusterPlanner planner = new ClusterPlanner();
+    private final String uid;
+    private final String instanceId = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+    private final Optional<ClusterSpec> initialSpec;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+    private final Timer planTimer;
+    private final AtomicBoolean triggered = new AtomicBoolean(true);
+    private final Instant startTime;
+    private volatile boolean leader;
+    private volatile Instant lastSuccess;
+    private volatile Duration sleepInterval = ClusterSpec.empty().sleepIntervalDuration();
+    private ScheduledExecutorService executor;
+    private LeaderElection election;
+    private EphemeralRegistration registration;
+    private StoreWatch watch;
+    private long nextRunNanos;
+    private String lastProblem;
+    private final Map<String, Seen> lastSeen = new HashMap<>();
+
+    public SentinelLoop(ClusterRepository repository, String uid, Optional<ClusterSpec> initialSpec, Clock clock,
+                        MeterRegistry metrics) {
+        this.repository = repository;
+        this.uid = uid;
+        this.initialSpec = initialSpec;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.startTime = clock.instant();
+        this.planTimer = Timer.builder("pgha.sentinel.plan.duration").description("time to plan one step")
+                .register(metrics);
+        Gauge.builder("pgha.sentinel.leader", this, s -> s.leader ? 1 : 0)
+                .description("1 while this sentinel leads").register(metrics);
+        Gauge.builder("pgha.sentinel.check.last.success", this,
+                        s -> s.lastSuccess == null ? 0 : s.lastSuccess.toEpochMilli() / 1000.0)
+                .description("time of the leader's last successful check, epoch seconds").register(metrics);
+    }
+
+    public String uid() {
+        return uid;
+    }
+
+    public boolean leader() {
+        return leader;
+    }
+
+    public Instant lastSuccess() {
+        return lastSuccess;
+    }
+
+    public Duration sleepInterval() {
+        return sleepInterval;
+    }
+
+    @Override
+    public void isLeader() {
+        log.info("sentinel={} role=leader reason=\"won the election\"", uid);
+        leader = true;
+        triggered.set(true);
+    }
+
+    @Override
+    public void notLeader() {
+        leader = false;
+        log.info("sentinel={} role=follower reason=\"leadership lost\"", uid);
+    }
+
+    @Override
+    public synchronized void start() {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sentinel-loop");
+            t.setDaemon(true);
+            return t;
+        });
+        registration = new EphemeralRegistration(repository.store(), StoreKeys.sentinel(uid), LEASE_TTL);
+        registration.update(JsonCodec.write(new SentinelInfo(uid, instanceId, startTime, clock.instant())));
+        election = new LeaderElection(repository.store(), StoreKeys.SENTINEL_LEADER, uid, LEASE_TTL, this);
+        election.start();
+        try {
+            watch = repository.store().watch("", true, events -> triggered.set(true));
+        } catch (StoreException e) {
+            log.warn("watch not started ({}): polling every sleepInterval", e.getMessage());
+        }
+        executor.scheduleWithFixedDelay(this::tickSafely, 0, MIN_GAP.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("sentinel={} started", uid);
+    }
+
+    private void tickSafely() {
+        long now = System.nanoTime();
+        if (!triggered.getAndSet(false) && now - nextRunNanos < 0) {
+            return;
+        }
+        nextRunNanos = now + sleepInterval.toNanos();
+        try {
+            if (leader) {
+                check();
+            }
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            problem("check failed: " + e.getMessage());
+        }
+    }
+
+    /** One leader step: read, plan, write with CAS. */
+    private void check() {
+        Optional<Versioned<ClusterData>> read;
+        try {
+            read = repository.clusterData();
+        } catch (MalformedDocumentException e) {
+            problem(e.getMessage() + " (left as it is)");
+            return;
+        }
+        if (read.isEmpty()) {
+            initialize();
+            return;
+        }
+        ClusterData current = read.get().value();
+        List<Violation> problems = current.validate();
+        if (!problems.isEmpty()) {
+            problem("cluster data is invalid, not acting on it: " + problems);
+            return;
+        }
+        sleepInterval = current.cluster().spec().sleepIntervalDuration();
+        Instant now = clock.instant();
+        Map<String, KeeperInfo> infos = repository.keeperInfos();
+        Observations obs = new Observations(infos, repository.proxyInfos(), keeperUpdates(infos, now));
+        Plan plan = planTimer.record(() -> planner.plan(current, obs, now, SentinelLoop::newDbUid));
+        if (!plan.next().equals(current)) {
+            if (!leader) {
+                return; // lost leadership while planning: someone else decides now
+            }
+            CasResult r = repository.putClusterData(plan.next(), read.get().revision());
+            if (!r.succeeded()) {
+                log.info("cluster data changed concurrently: re-reading and re-planning");
+                triggered.set(true);
+                return;
+            }
+        }
+        plan.events().forEach(e -> report(e, now));
+        lastSuccess = now;
+        lastProblem = null;
+    }
+
+    /**
+     * When each keeper's info last changed, by this sentinel's clock (keepers' clocks may disagree with it).
+     * A keeper first seen now counts as updated now.
+     */
+    private Map<String, Instant> keeperUpdates(Map<String, KeeperInfo> infos, Instant now) {
+        infos.forEach((uid, info) -> {
+            Instant reported = info.time();
+            Seen seen = lastSeen.get(uid);
+            if (seen == null || !java.util.Objects.equals(seen.reported(), reported)) {
+                lastSeen.put(uid, new Seen(reported, now));
+            }
+        });
+        lastSeen.keySet().retainAll(infos.keySet());
+        Map<String, Instant> out = new HashMap<>();
+        lastSeen.forEach((uid, seen) -> out.put(uid, seen.at()));
+        return out;
+    }
+
+    private record Seen(Instant reported, Instant at) {
+    }
+
+    private void initialize() {
+        if (initialSpec.isEmpty()) {
+            problem("no cluster data and no pgha.sentinel.initial-cluster-spec: waiting for POST /api/v1/cluster");
+            return;
+        }
+        Instant now = clock.instant();
+        Cluster cluster = new Cluster(newDbUid().replace("db", "c"), 1, now, initialSpec.get(),
+                new Cluster.Status(Cluster.Phase.INITIALIZING, null, false, null));
+        CasResult r = repository.putClusterData(ClusterData.initial(cluster), 0);
+        if (r.succeeded()) {
+            log.info("sentinel={} action=create-cluster uid={} reason=\"no cluster data; initial spec given\"", uid,
+                    cluster.uid());
+        }
+        triggered.set(true);
+    }
+
+    private void report(PlanEvent e, Instant now) {
+        if (e instanceof PlanEvent.MasterElected m) {
+            log.info("sentinel={} action=elect-master reason={} from={} to={} keeper={} timeline={} wal={} why=\"{}\"",
+                    uid, m.reason().name().toLowerCase(), m.fromDb(), m.toDb(), m.toKeeper(), m.timeline(),
+                    m.walPosition(), m.why());
+            if (m.reason() != ClusterHistory.Reason.INIT) {
+                Counter.builder("pgha.sentinel.failovers").tag("reason", m.reason().name().toLowerCase())
+                        .description("master changes").register(metrics).increment();
+            }
+            appendHistory(new ClusterHistory.Entry(now, m.reason(), m.fromDb(), m.fromKeeper(), m.toDb(),
+                    m.toKeeper(), m.timeline(), m.walPosition()));
+        } else if (e instanceof PlanEvent.NoCandidate n) {
+            log.warn("sentinel={} action=none reason=\"{}\"", uid, n.why());
+        } else if (e instanceof PlanEvent.KeeperFailed f) {
+            log.info("sentinel={} keeper={} failed: {}", uid, f.keeperUid(), f.why());
+        } else if (e instanceof PlanEvent.DbAssigned a) {
+            log.info("sentinel={} action=assign db={} keeper={} reason=\"{}\"", uid, a.dbUid(), a.keeperUid(),
+                    a.why());
+        } else if (e instanceof PlanEvent.DbRemoved d) {
+            log.info("sentinel={} action=remove db={} keeper={} reason=\"{}\"", uid, d.dbUid(), d.keeperUid(),
+                    d.why());
+        } else if (e instanceof PlanEvent.Info i) {
+            log.info("sentinel={} {}", uid, i.what());
+        }
+    }
+
+    private void appendHistory(ClusterHistory.Entry entry) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                Optional<Versioned<ClusterHistory>> h = repository.history();
+                ClusterHistory next = h.map(Versioned::value).orElse(ClusterHistory.empty()).append(entry);
+                if (repository.putHistory(next, h.map(Versioned::revision).orElse(0L)).succeeded()) {
+                    return;
+                }
+            } catch (MalformedDocumentException e) {
+                problem(e.getMessage() + " (history left as it is)");
+                return;
+            }
+        }
+        log.warn("sentinel={} history entry not recorded after 3 concurrent changes: {}", uid, entry);
+    }
+
+    private void problem(String message) {
+        if (!message.equals(lastProblem)) {
+            log.warn("sentinel={} {}", uid, message);
+            lastProblem = message;
+        }
+    }
+
+    static String newDbUid() {
+        return "db" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (executor == null) {
+            return;
+        }
+        executor.shutdownNow();
+        if (watch != null) {
+            watch.close();
+        }
+        election.close();
+        registration.close();
+        executor = null;
+        leader = false;
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return executor != null;
+    }
+}
