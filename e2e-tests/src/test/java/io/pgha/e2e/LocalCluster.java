@@ -12,15 +12,14 @@ import io.pgha.store.Versioned;
 import io.pgha.store.etcd.EtcdClusterStore;
 import io.pgha.testing.EtcdProcess;
 import io.pgha.testing.FreePorts;
-import io.pgha.testing.Signals;
+import io.pgha.testing.ManagedProcess;
+import io.pgha.testing.PgClient;
+import io.pgha.testing.Postmaster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,8 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -45,29 +42,30 @@ final class LocalCluster implements AutoCloseable {
     private final EtcdProcess etcd;
     private final Path base;
     final Map<String, Keeper> keepers = new LinkedHashMap<>();
-    final Map<String, ServiceProcess> sentinels = new LinkedHashMap<>();
+    final Map<String, ManagedProcess> sentinels = new LinkedHashMap<>();
 
     /** A keeper process and where its PostgreSQL lives. */
-    record Keeper(String uid, ServiceProcess process, Path dataDir, int pgPort, int httpPort) {
-        OptionalLong postmasterPid() {
-            Path pidFile = dataDir.resolve("postgres/postmaster.pid");
-            try {
-                long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
-                return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? OptionalLong.of(pid)
-                        : OptionalLong.empty();
-            } catch (IOException | RuntimeException e) {
-                return OptionalLong.empty();
-            }
+    record Keeper(String uid, ManagedProcess process, Path dataDir, int pgPort, int httpPort) {
+        PgClient sql() {
+            return new PgClient(pgPort, "postgres", SUPERUSER_PASSWORD);
         }
 
         /** SIGKILL the keeper and its postmaster: a node lost. */
         void killNode() {
             process.kill();
-            postmasterPid().ifPresent(pid -> {
-                Signals.send(pid, "KILL");
-                ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
-            });
+            Postmaster.kill(dataDir.resolve("postgres"));
         }
+    }
+
+    /** A service jar built by its module, as a process with its log in the cluster's folder. */
+    private ManagedProcess service(String name, String module, List<String> args) {
+        Path jar = Path.of("..", module, "target", module + ".jar").toAbsolutePath().normalize();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the services first (./mvnw -DskipTests package)");
+        }
+        List<String> cmd = new ArrayList<>(List.of("-jar", jar.toString()));
+        cmd.addAll(args);
+        return new ManagedProcess(name, base.resolve(name + ".log"), ManagedProcess.java(cmd)).launch();
     }
 
     LocalCluster(EtcdProcess etcd, String name) {
@@ -99,16 +97,15 @@ final class LocalCluster implements AutoCloseable {
         if ("root".equals(System.getProperty("user.name"))) {
             args.add("--pgha.keeper.pg.os-user=postgres");
         }
-        Keeper k = new Keeper(uid, ServiceProcess.start(uid, "keeper-service", base.resolve(uid + ".log"), args),
-                base.resolve(uid), pgPort, httpPort);
+        Keeper k = new Keeper(uid, service(uid, "keeper-service", args), base.resolve(uid), pgPort, httpPort);
         keepers.put(uid, k);
         return k;
     }
 
-    ServiceProcess startSentinel(String uid, String initialSpec) {
+    ManagedProcess startSentinel(String uid, String initialSpec) {
         List<String> args = new ArrayList<>(common(FreePorts.next()));
         args.addAll(List.of("--pgha.sentinel.uid=" + uid, "--pgha.sentinel.initial-cluster-spec=" + initialSpec));
-        ServiceProcess s = ServiceProcess.start(uid, "sentinel-service", base.resolve(uid + ".log"), args);
+        ManagedProcess s = service(uid, "sentinel-service", args);
         sentinels.put(uid, s);
         return s;
     }
@@ -139,41 +136,17 @@ final class LocalCluster implements AutoCloseable {
                                 == standbys);
     }
 
-    static Connection connect(int port) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
-                + "/postgres?connectTimeout=2&socketTimeout=30", "postgres", SUPERUSER_PASSWORD);
-    }
-
-    static List<String> column(int port, String sql) throws SQLException {
-        try (Connection c = connect(port); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
-            List<String> out = new ArrayList<>();
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-            return out;
-        }
-    }
-
-    static void exec(int port, String sql) throws SQLException {
-        try (Connection c = connect(port); var st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
     String dump() {
         StringBuilder b = new StringBuilder();
-        Stream.concat(keepers.values().stream().map(Keeper::process), sentinels.values().stream()).forEach(p -> {
-            String[] lines = p.logText().split("\n");
-            b.append("\n==== ").append(p.name).append(" ====\n").append(String.join("\n",
-                    List.of(lines).subList(Math.max(0, lines.length - 40), lines.length)));
-        });
+        Stream.concat(keepers.values().stream().map(Keeper::process), sentinels.values().stream()).forEach(p ->
+                b.append("\n==== ").append(p.name()).append(" ====\n").append(p.logTail(40)));
         clusterData().ifPresent(cd -> b.append("\n==== cluster data ====\n").append(JsonCodec.write(cd)));
         return b.toString();
     }
 
     @Override
     public void close() {
-        sentinels.values().forEach(ServiceProcess::kill);
+        sentinels.values().forEach(ManagedProcess::kill);
         keepers.values().forEach(Keeper::killNode);
         store.close();
         try (Stream<Path> files = Files.walk(base)) {

@@ -6,15 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.DB;
-import io.pgha.testing.EtcdProcess;
+import io.pgha.testing.EtcdExtension;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,18 +24,9 @@ import org.slf4j.LoggerFactory;
 class SentinelFailoverTest {
     private static final Logger log = LoggerFactory.getLogger(SentinelFailoverTest.class);
     private static final Duration SETUP = Duration.ofSeconds(240);
-    private static EtcdProcess etcd;
+    @RegisterExtension
+    static final EtcdExtension ETCD = new EtcdExtension();
     private LocalCluster cluster;
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdProcess.start();
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        etcd.close();
-    }
 
     @AfterEach
     void tearDown() {
@@ -46,21 +36,21 @@ class SentinelFailoverTest {
         }
     }
 
-    private static List<String> rows(int port) throws SQLException {
-        return LocalCluster.column(port, "SELECT id::text FROM t ORDER BY id");
+    private static List<String> rows(LocalCluster.Keeper k) throws SQLException {
+        return k.sql().column("SELECT id::text FROM t ORDER BY id");
     }
 
     /** Inserts until one insert succeeds on that keeper's PostgreSQL; returns when it did. */
     private static void awaitWritable(LocalCluster.Keeper k, int id) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            LocalCluster.exec(k.pgPort(), "INSERT INTO t VALUES (" + id + ")");
+            k.sql().exec("INSERT INTO t VALUES (" + id + ")");
             return true;
         });
     }
 
     @Test
     void threeKeepersInitializeReplicateFailOverAndTheOldMasterRejoins() throws Exception {
-        cluster = new LocalCluster(etcd, "async");
+        cluster = new LocalCluster(ETCD.etcd(), "async");
         for (String k : List.of("k1", "k2", "k3")) {
             cluster.startKeeper(k);
         }
@@ -68,9 +58,9 @@ class SentinelFailoverTest {
         cluster.awaitHealthy(2, SETUP);
 
         LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
-        LocalCluster.exec(master.pgPort(), "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
+        master.sql().exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
         for (LocalCluster.Keeper k : cluster.keepers.values()) {
-            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(k.pgPort()).size() == 100);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(k).size() == 100);
         }
         String oldMasterDb = cluster.clusterData().orElseThrow().cluster().status().master();
 
@@ -84,7 +74,7 @@ class SentinelFailoverTest {
         awaitWritable(newMaster, 101);
         log.info("measured: master node SIGKILL -> new master {} accepts writes in {} ms", newMaster.uid(),
                 (System.nanoTime() - t0) / 1_000_000);
-        assertThat(rows(newMaster.pgPort())).hasSize(101);
+        assertThat(rows(newMaster)).hasSize(101);
         assertThat(newMaster.uid()).isNotEqualTo(master.uid());
 
         // The old master node comes back and rejoins as a standby of the new master.
@@ -94,8 +84,8 @@ class SentinelFailoverTest {
         DB oldNodeDb = rejoined.dbOfKeeper(master.uid()).orElseThrow();
         assertThat(oldNodeDb.spec().role()).isEqualTo(DB.Role.STANDBY);
         assertThat(oldNodeDb.uid()).isNotEqualTo(oldMasterDb);
-        LocalCluster.exec(newMaster.pgPort(), "INSERT INTO t VALUES (102)");
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(master.pgPort()).size() == 102);
+        newMaster.sql().exec("INSERT INTO t VALUES (102)");
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(master).size() == 102);
         assertThat(master.process().logText()).contains("action=pg_rewind");
 
         ClusterHistory history = cluster.repository.history().orElseThrow().value();
@@ -106,7 +96,7 @@ class SentinelFailoverTest {
 
     @Test
     void synchronousReplicationLosesNoAcknowledgedCommitAndASecondSentinelTakesOver() throws Exception {
-        cluster = new LocalCluster(etcd, "sync");
+        cluster = new LocalCluster(ETCD.etcd(), "sync");
         for (String k : List.of("k1", "k2", "k3")) {
             cluster.startKeeper(k);
         }
@@ -118,10 +108,10 @@ class SentinelFailoverTest {
                 .map(m -> !m.status().synchronousStandbys().isEmpty()).orElse(false));
 
         LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
-        LocalCluster.exec(master.pgPort(), "CREATE TABLE t (id int PRIMARY KEY)");
+        master.sql().exec("CREATE TABLE t (id int PRIMARY KEY)");
         List<Integer> acknowledged = new ArrayList<>();
         for (int i = 1; i <= 200; i++) {
-            LocalCluster.exec(master.pgPort(), "INSERT INTO t VALUES (" + i + ")");
+            master.sql().exec("INSERT INTO t VALUES (" + i + ")");
             acknowledged.add(i);
         }
 
@@ -143,7 +133,7 @@ class SentinelFailoverTest {
         LocalCluster.Keeper newMaster = cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
         log.info("measured: sync master node SIGKILL -> new master {} converged in {} ms (leader {})",
                 newMaster.uid(), (System.nanoTime() - t0) / 1_000_000, secondLeader);
-        List<String> present = rows(newMaster.pgPort());
+        List<String> present = rows(newMaster);
         assertThat(present).containsAll(acknowledged.stream().map(String::valueOf).toList());
         assertThat(cluster.sentinels.get(secondLeader).logText()).contains("action=elect-master reason=failover");
     }

@@ -1,43 +1,33 @@
 package io.pgha.store;
 
 import io.pgha.store.etcd.EtcdClusterStore;
-import io.pgha.testing.EtcdProcess;
+import io.pgha.testing.EtcdExtension;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract against a real etcd process (from PATH, free ports, stopped by PID). */
 class EtcdClusterStoreContractTest extends ClusterStoreContract {
-    private static EtcdProcess etcd;
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdProcess.start();
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        etcd.close();
-    }
+    @RegisterExtension
+    static final EtcdExtension ETCD = new EtcdExtension();
 
     @Override
     protected ClusterStore connect(String root) {
-        return EtcdClusterStore.connect(List.of(etcd.endpoint()), root, Duration.ofSeconds(2));
+        return EtcdClusterStore.connect(List.of(ETCD.endpoint()), root, Duration.ofSeconds(2));
     }
 
     @Override
     protected void restartServer() {
-        etcd.restart();
+        ETCD.etcd().restart();
     }
 
     @Override
     protected void freezeServer() {
-        etcd.freeze();
+        ETCD.etcd().freeze();
     }
 
     @Override
     protected void thawServer() {
-        etcd.thaw();
+        ETCD.etcd().thaw();
     }
 }

@@ -12,10 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -30,22 +29,13 @@ import tools.jackson.databind.JsonNode;
  */
 @ExtendWith(OutputCaptureExtension.class)
 public abstract class ServiceStartupContract {
-    private static EtcdProcess etcd;
+    @RegisterExtension
+    static final EtcdExtension ETCD = new EtcdExtension();
     private final Class<?> application;
     private final HttpClient http = HttpClient.newHttpClient();
 
     protected ServiceStartupContract(Class<?> application) {
         this.application = application;
-    }
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdProcess.start();
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        etcd.close();
     }
 
     protected String[] extraArguments() {
@@ -62,19 +52,19 @@ public abstract class ServiceStartupContract {
     @Test
     void reportsTheStoreUpThenDownWhileItIsFrozenThenUpAgainWithoutARestart() throws Exception {
         try (ConfigurableApplicationContext ctx = run("--pgha.cluster-name=demo",
-                "--pgha.store.endpoints=" + etcd.endpoint(), "--pgha.store.timeout=1s", "--server.port=0")) {
+                "--pgha.store.endpoints=" + ETCD.endpoint(), "--pgha.store.timeout=1s", "--server.port=0")) {
             String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
 
             await().atMost(Duration.ofSeconds(15)).until(() -> storeStatus(base), s -> s.equals("UP"));
 
-            etcd.freeze();
+            ETCD.etcd().freeze();
             try {
                 await().atMost(Duration.ofSeconds(15)).until(() -> storeStatus(base), s -> s.equals("DOWN"));
                 JsonNode store = health(base).path("components").path("store");
                 assertThat(store.path("details").path("reason").asString()).contains("timed out");
                 assertThat(ctx.isRunning()).isTrue();
             } finally {
-                etcd.thaw();
+                ETCD.etcd().thaw();
             }
 
             await().atMost(Duration.ofSeconds(20)).until(() -> storeStatus(base), s -> s.equals("UP"));
@@ -84,7 +74,7 @@ public abstract class ServiceStartupContract {
     @Test
     void publishesPrometheusMetricsTaggedWithTheCluster() throws Exception {
         try (ConfigurableApplicationContext ctx = run("--pgha.cluster-name=demo-metrics",
-                "--pgha.store.endpoints=" + etcd.endpoint(), "--server.port=0")) {
+                "--pgha.store.endpoints=" + ETCD.endpoint(), "--server.port=0")) {
             String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
             HttpResponse<String> r = get(base + "/actuator/prometheus");
             assertThat(r.statusCode()).isEqualTo(200);
@@ -94,7 +84,7 @@ public abstract class ServiceStartupContract {
 
     @Test
     void refusesToStartWithoutAClusterNameWithAOneLineMessage(CapturedOutput output) {
-        assertThatThrownBy(() -> run("--pgha.store.endpoints=" + etcd.endpoint(), "--server.port=0"))
+        assertThatThrownBy(() -> run("--pgha.store.endpoints=" + ETCD.endpoint(), "--server.port=0"))
                 .hasRootCauseInstanceOf(MissingPropertyException.class);
         assertThat(output.getOut() + output.getErr())
                 .contains("required property pgha.cluster-name is not set (environment variable PGHA_CLUSTER_NAME)");

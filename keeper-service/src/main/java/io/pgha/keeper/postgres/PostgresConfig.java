@@ -24,6 +24,12 @@ public final class PostgresConfig {
             "recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time",
             "recovery_target_xid", "recovery_target_action", "recovery_target_inclusive", "hot_standby_feedback");
 
+    /**
+     * Defaults a user may override: WAL kept for pg_rewind, which needs the old primary's WAL back to the
+     * last checkpoint before the timelines diverged, and for standbys briefly cut off.
+     */
+    public static final Map<String, String> DEFAULTS = Map.of("wal_keep_size", "128MB");
+
     /** Prefix of placeholder standby names that hold commits while too few real standbys are in sync. */
     public static final String SYNC_PLACEHOLDER = "pgha_placeholder_";
 
@@ -64,7 +70,13 @@ public final class PostgresConfig {
             managed.put("recovery_target_timeline", "latest");
         }
         StringBuilder b = new StringBuilder("# Written by the pgha keeper: edit the cluster spec (pgParameters), not this"
-                + " file.\n\n# pgParameters\n");
+                + " file.\n\n# pgha defaults\n");
+        new TreeMap<>(DEFAULTS).forEach((k, v) -> {
+            if (!d.userParameters().containsKey(k)) {
+                b.append(k).append(" = ").append(quote(v)).append('\n');
+            }
+        });
+        b.append("\n# pgParameters\n");
         new TreeMap<>(d.userParameters()).forEach((k, v) -> {
             if (!MANAGED.contains(k.toLowerCase())) {
                 b.append(k).append(" = ").append(quote(v)).append('\n');

@@ -122,14 +122,9 @@ final class ClusterHarness implements AutoCloseable {
     String dump() {
         StringBuilder b = new StringBuilder();
         keepers.values().forEach(k -> b.append("\n==== ").append(k.uid).append(" log tail ====\n")
-                .append(tail(k.logText(), 60)));
+                .append(k.logTail(60)));
         b.append("\n==== keeper infos ====\n").append(JsonCodec.write(repository.keeperInfos()));
         return b.toString();
-    }
-
-    private static String tail(String s, int lines) {
-        String[] all = s.split("\n");
-        return String.join("\n", List.of(all).subList(Math.max(0, all.length - lines), all.length));
     }
 
     @Override

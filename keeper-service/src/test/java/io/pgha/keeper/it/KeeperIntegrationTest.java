@@ -11,7 +11,8 @@ import io.pgha.model.KeeperInfo;
 import io.pgha.store.StoreKeys;
 import io.pgha.store.StoreWatch;
 import io.pgha.store.WatchEvent;
-import io.pgha.testing.EtcdProcess;
+import io.pgha.testing.EtcdExtension;
+import io.pgha.testing.PgClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,11 +26,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,23 +40,14 @@ import org.slf4j.LoggerFactory;
 class KeeperIntegrationTest {
     private static final Logger log = LoggerFactory.getLogger(KeeperIntegrationTest.class);
     private static final Duration START = Duration.ofSeconds(120);
-    private static EtcdProcess etcd;
+    @RegisterExtension
+    static final EtcdExtension ETCD = new EtcdExtension();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ClusterHarness h;
 
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdProcess.start();
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        etcd.close();
-    }
-
     private ClusterHarness harness(TestInfo info) {
         String method = info.getTestMethod().orElseThrow().getName().toLowerCase();
-        h = new ClusterHarness(etcd, method.substring(0, Math.min(12, method.length())));
+        h = new ClusterHarness(ETCD.etcd(), method.substring(0, Math.min(12, method.length())));
         return h;
     }
 
@@ -78,13 +69,13 @@ class KeeperIntegrationTest {
         DB alone = db(db1.uid()).on("k1").master().generation(db1.generation() - 1).build();
         h.assign("db1", alone);
         h.awaitConverged("k1", alone, START);
-        Sql.exec(h.keeper("k1").pgPort, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'one')");
+        pg(h.keeper("k1").pgPort).exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'one')");
         h.assign("db1", db1, db2);
         h.awaitConverged("k2", db2, START);
     }
 
     private static List<String> rows(int port) throws Exception {
-        return Sql.column(port, "SELECT v FROM t ORDER BY id");
+        return pg(port).column("SELECT v FROM t ORDER BY id");
     }
 
     @Test
@@ -96,13 +87,13 @@ class KeeperIntegrationTest {
         int p1 = h.keeper("k1").pgPort;
         int p2 = h.keeper("k2").pgPort;
 
-        Sql.exec(p1, "INSERT INTO t VALUES (2, 'two')");
+        pg(p1).exec("INSERT INTO t VALUES (2, 'two')");
         await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> rows(p2), r -> r.equals(List.of("one",
                 "two")));
-        assertThat(Sql.value(p2, "SELECT pg_is_in_recovery()")).isEqualTo("t");
-        assertThat(Sql.column(p1, "SELECT slot_name FROM pg_replication_slots")).containsExactly("pgha_db2");
-        assertThat(Sql.value(p1, "SELECT application_name FROM pg_stat_replication")).isEqualTo("db2");
-        assertThat(Sql.value(p1, "SHOW data_checksums")).isEqualTo("on");
+        assertThat(pg(p2).value("SELECT pg_is_in_recovery()")).isEqualTo("t");
+        assertThat(pg(p1).column("SELECT slot_name FROM pg_replication_slots")).containsExactly("pgha_db2");
+        assertThat(pg(p1).value("SELECT application_name FROM pg_stat_replication")).isEqualTo("db2");
+        assertThat(pg(p1).value("SHOW data_checksums")).isEqualTo("on");
         KeeperInfo i2 = h.info("k2").orElseThrow();
         assertThat(i2.postgres().inRecovery()).isTrue();
         assertThat(i2.postgres().systemId()).isEqualTo(h.info("k1").orElseThrow().postgres().systemId());
@@ -119,11 +110,11 @@ class KeeperIntegrationTest {
         assertThat(head("k2", "/primary")).isEqualTo(503);
 
         // A standby that falls behind is not a /replica within 1 byte, but still within 1GB.
-        Sql.exec(p2, "SELECT pg_wal_replay_pause()");
-        Sql.exec(p1, "INSERT INTO t VALUES (3, 'three')");
+        pg(p2).exec("SELECT pg_wal_replay_pause()");
+        pg(p1).exec("INSERT INTO t VALUES (3, 'three')");
         await().atMost(Duration.ofSeconds(10)).until(() -> status("k2", "/replica?lag=1") == 503);
         assertThat(status("k2", "/replica?lag=1GB")).isEqualTo(200);
-        Sql.exec(p2, "SELECT pg_wal_replay_resume()");
+        pg(p2).exec("SELECT pg_wal_replay_resume()");
         await().atMost(Duration.ofSeconds(10)).until(() -> status("k2", "/replica?lag=1") == 200);
 
         String metrics = get("k1", "/actuator/prometheus").body();
@@ -144,16 +135,16 @@ class KeeperIntegrationTest {
         primaryAndStandby(h, db1, db2);
         int p1 = h.keeper("k1").pgPort;
         int p2 = h.keeper("k2").pgPort;
-        Sql.exec(p1, "INSERT INTO t VALUES (2, 'two')");
+        pg(p1).exec("INSERT INTO t VALUES (2, 'two')");
         await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> rows(p2).size() == 2);
 
         // Failover: db1 is dropped (its keeper must stop serving), db2 becomes master.
         DB db2Master = db("db2").on("k2").master().init(DB.InitMode.RESYNC).generation(2).build();
         h.assign("db2", db2Master);
         h.awaitConverged("k2", db2Master, START);
-        assertThat(Sql.value(p2, "SELECT pg_is_in_recovery()")).isEqualTo("f");
-        Sql.exec(p2, "INSERT INTO t VALUES (3, 'three')");
-        await().atMost(Duration.ofSeconds(10)).until(() -> !Sql.answers(p1));
+        assertThat(pg(p2).value("SELECT pg_is_in_recovery()")).isEqualTo("f");
+        pg(p2).exec("INSERT INTO t VALUES (3, 'three')");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !pg(p1).answers());
         report("promote", h.keeper("k2").logText(), "promoted db=db2 in (\\d+) ms");
 
         // The old master comes back as a standby of the new one through pg_rewind.
@@ -163,10 +154,10 @@ class KeeperIntegrationTest {
         h.awaitConverged("k1", db3, START);
         assertThat(h.keeper("k1").logText()).contains("action=pg_rewind db=db3").contains("pg_rewind db=db3 done");
         assertThat(h.keeper("k1").logText()).doesNotContain("action=basebackup db=db3");
-        Sql.exec(p2, "INSERT INTO t VALUES (4, 'four')");
+        pg(p2).exec("INSERT INTO t VALUES (4, 'four')");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(p1),
                 r -> r.equals(List.of("one", "two", "three", "four")));
-        assertThat(Sql.value(p1, "SELECT pg_is_in_recovery()")).isEqualTo("t");
+        assertThat(pg(p1).value("SELECT pg_is_in_recovery()")).isEqualTo("t");
         report("pg_rewind", h.keeper("k1").logText(), "pg_rewind db=db3 done in (\\d+) ms");
 
         // Without pg_rewind, a new assignment re-clones from scratch.
@@ -175,9 +166,9 @@ class KeeperIntegrationTest {
         h.assign("db2", db2WithDb4, db4);
         h.awaitConverged("k1", db4, START);
         assertThat(h.keeper("k1").logText()).contains("action=basebackup db=db4");
-        Sql.exec(p2, "INSERT INTO t VALUES (5, 'five')");
+        pg(p2).exec("INSERT INTO t VALUES (5, 'five')");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(p1).size() == 5);
-        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.column(p2,
+        await().atMost(Duration.ofSeconds(10)).until(() -> pg(p2).column(
                 "SELECT slot_name FROM pg_replication_slots"), s -> s.equals(List.of("pgha_db4")));
     }
 
@@ -190,7 +181,7 @@ class KeeperIntegrationTest {
         DB db2 = db("db2").on("k2").standbyOf("db1").build();
         primaryAndStandby(h, db1, db2);
         int p1 = h.keeper("k1").pgPort;
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> Sql.value(p1,
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> pg(p1).value(
                 "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'db2'"), "sync"::equals);
         await().atMost(Duration.ofSeconds(5)).until(() -> h.info("k1").orElseThrow().postgres().syncStandbys()
                 .equals(List.of("db2")));
@@ -198,7 +189,7 @@ class KeeperIntegrationTest {
         h.keeper("k2").close(); // the standby and its PostgreSQL are gone
         CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
             try {
-                Sql.exec(p1, "INSERT INTO t VALUES (2, 'waits for db2')");
+                pg(p1).exec("INSERT INTO t VALUES (2, 'waits for db2')");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -214,13 +205,13 @@ class KeeperIntegrationTest {
         assertThat(rows(h.keeper("k2").pgPort)).contains("waits for db2");
 
         // A synchronous primary that restarts serves no client until its standby is back in sync.
-        Sql.exec(p1, "CREATE ROLE app LOGIN PASSWORD 'app'");
+        pg(p1).exec("CREATE ROLE app LOGIN PASSWORD 'app'");
         assertThat(appConnects(p1)).isTrue();
         h.keeper("k2").close();
         long pid = h.keeper("k1").postmasterPid().orElseThrow();
         h.keeper("k1").killPostgres();
         await().atMost(Duration.ofSeconds(10)).until(() -> h.keeper("k1").postmasterPid().stream()
-                .anyMatch(p -> p != pid) && Sql.answers(p1));
+                .anyMatch(p -> p != pid) && pg(p1).answers());
         assertThat(appConnects(p1)).isFalse();
         h.keeper("k2").launch();
         await().atMost(START).pollInterval(Duration.ofMillis(500)).until(() -> {
@@ -239,7 +230,7 @@ class KeeperIntegrationTest {
         h.keeper("k2").close();
         CompletableFuture<Void> alone = CompletableFuture.runAsync(() -> {
             try {
-                Sql.exec(p1, "INSERT INTO t VALUES (3, 'no standby needed')");
+                pg(p1).exec("INSERT INTO t VALUES (3, 'no standby needed')");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -256,32 +247,32 @@ class KeeperIntegrationTest {
         DB g1 = db("db1").on("k1").master().params(Map.of("work_mem", "8MB")).build();
         h.assign("db1", g1);
         h.awaitConverged("k1", g1, START);
-        assertThat(Sql.value(p1, "SHOW work_mem")).isEqualTo("8MB");
+        assertThat(pg(p1).value("SHOW work_mem")).isEqualTo("8MB");
         long pid = h.keeper("k1").postmasterPid().orElseThrow();
 
         DB g2 = db("db1").on("k1").master().params(Map.of("work_mem", "16MB")).generation(2).build();
         h.assign("db1", g2);
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> Sql.value(p1, "SHOW work_mem"),
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> pg(p1).value("SHOW work_mem"),
                 "16MB"::equals);
         assertThat(h.keeper("k1").postmasterPid()).hasValue(pid);
 
         // ALTER SYSTEM cannot override a managed parameter.
-        Sql.exec(p1, "ALTER SYSTEM SET wal_level = 'minimal'");
+        pg(p1).exec("ALTER SYSTEM SET wal_level = 'minimal'");
         DB g3 = db("db1").on("k1").master().params(Map.of("work_mem", "16MB", "max_connections", "150"))
                 .generation(3).build();
         h.assign("db1", g3);
         await().atMost(Duration.ofSeconds(10)).until(() -> get("k1", "/actuator/prometheus").body()
                 .contains("pgha_keeper_needs_restart{cluster=\"" + h.name + "\"} 1.0"));
-        assertThat(Sql.value(p1, "SHOW max_connections")).isEqualTo("100");
+        assertThat(pg(p1).value("SHOW max_connections")).isEqualTo("100");
         assertThat(h.keeper("k1").postmasterPid()).hasValue(pid);
 
         DB g4 = db("db1").on("k1").master().params(Map.of("work_mem", "16MB", "max_connections", "150"))
                 .automaticPgRestart(true).generation(4).build();
         h.assign("db1", g4);
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> Sql.value(p1, "SHOW max_connections"),
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> pg(p1).value("SHOW max_connections"),
                 "150"::equals);
         assertThat(h.keeper("k1").postmasterPid().orElseThrow()).isNotEqualTo(pid);
-        assertThat(Sql.value(p1, "SHOW wal_level")).isEqualTo("replica");
+        assertThat(pg(p1).value("SHOW wal_level")).isEqualTo("replica");
         await().atMost(Duration.ofSeconds(10)).until(() -> get("k1", "/actuator/prometheus").body()
                 .contains("pgha_keeper_needs_restart{cluster=\"" + h.name + "\"} 0.0"));
         assertThat(Files.readString(h.keeper("k1").dataDir.resolve("postgres/postgresql.auto.conf")))
@@ -304,7 +295,7 @@ class KeeperIntegrationTest {
             long t0 = System.nanoTime();
             h.keeper("k1").killPostgres();
             await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() ->
-                    h.keeper("k1").postmasterPid().stream().anyMatch(p -> p != pid) && Sql.answers(p1));
+                    h.keeper("k1").postmasterPid().stream().anyMatch(p -> p != pid) && pg(p1).answers());
             log.info("measured: postmaster SIGKILL -> accepting connections in {} ms",
                     (System.nanoTime() - t0) / 1_000_000);
             await().atMost(Duration.ofSeconds(3)).until(() -> published.stream().anyMatch(i ->
@@ -328,7 +319,7 @@ class KeeperIntegrationTest {
 
         k1.launch();
         h.awaitInfo("k1", i -> true, START);
-        KeeperProcess intruder = KeeperProcess.start(h.name, etcd.endpoint(), "k1", k1.dataDir);
+        KeeperProcess intruder = KeeperProcess.start(h.name, ETCD.endpoint(), "k1", k1.dataDir);
         try {
             assertThat(intruder.process().waitFor(90, TimeUnit.SECONDS)).isTrue();
             assertThat(intruder.process().exitValue()).isNotZero();
@@ -358,10 +349,10 @@ class KeeperIntegrationTest {
         h.assign("db2", db2Master, db3FollowsDb2);
         h.awaitConverged("k2", db2Master, START);
         h.awaitConverged("k3", db3FollowsDb2, START);
-        Sql.exec(p2, "INSERT INTO t VALUES (2, 'after failover')");
+        pg(p2).exec("INSERT INTO t VALUES (2, 'after failover')");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(p3),
                 r -> r.equals(List.of("one", "after failover")));
-        assertThat(Sql.value(p3, "SELECT received_tli FROM pg_stat_wal_receiver")).isEqualTo("2");
+        assertThat(pg(p3).value("SELECT received_tli FROM pg_stat_wal_receiver")).isEqualTo("2");
         assertThat(Pattern.compile("action=basebackup db=db3").matcher(h.keeper("k3").logText()).results().count())
                 .isEqualTo(1);
 
@@ -371,20 +362,19 @@ class KeeperIntegrationTest {
         java.time.Instant pausedAt = java.time.Instant.now();
         h.awaitInfo("k3", i -> i.time().isAfter(pausedAt.plusMillis(500)), Duration.ofSeconds(10));
         h.keeper("k3").killPostgres();
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !Sql.answers(p3));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !pg(p3).answers());
         assertThat(h.keeper("k3").logText()).contains("the cluster is paused and PostgreSQL is not restarted");
         h.paused = false;
         h.assign("db2", db2Master, db3FollowsDb2);
-        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.answers(p3));
+        await().atMost(Duration.ofSeconds(10)).until(() -> pg(p3).answers());
     }
 
     private static boolean appConnects(int port) {
-        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
-                + "/postgres?connectTimeout=2&socketTimeout=10", "app", "app")) {
-            return c.isValid(2);
-        } catch (java.sql.SQLException e) {
-            return false;
-        }
+        return new PgClient(port, "app", "app").canLogIn();
+    }
+
+    private static PgClient pg(int port) {
+        return new PgClient(port, "postgres", KeeperProcess.SUPERUSER_PASSWORD);
     }
 
     private static int indexOf(List<KeeperInfo> infos, boolean healthy) {

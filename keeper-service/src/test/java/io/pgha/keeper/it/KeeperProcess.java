@@ -1,19 +1,17 @@
 package io.pgha.keeper.it;
 
 import io.pgha.testing.FreePorts;
-import io.pgha.testing.Signals;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.pgha.testing.ManagedProcess;
+import io.pgha.testing.PgClient;
+import io.pgha.testing.Postmaster;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A real keeper as an OS process (this test's classpath, {@code KeeperApplication}), with its own data dir
- * and ports. Helpers kill it or its PostgreSQL the way an operator's bad day would. Closing it kills both.
+ * A real keeper as an OS process (this test's classpath, {@code KeeperApplication}) with its own data dir
+ * and ports. Closing it kills the keeper and its PostgreSQL.
  */
 final class KeeperProcess implements AutoCloseable {
     static final String SUPERUSER_PASSWORD = "su-secret";
@@ -23,25 +21,22 @@ final class KeeperProcess implements AutoCloseable {
     final Path dataDir;
     final int pgPort;
     final int httpPort;
-    final Path log;
-    private final List<String> command;
-    private Process process;
-    private int starts;
+    final PgClient sql;
+    private final ManagedProcess process;
 
-    private KeeperProcess(String uid, Path dataDir, List<String> command, int pgPort, int httpPort) {
+    private KeeperProcess(String uid, Path dataDir, int pgPort, int httpPort, ManagedProcess process) {
         this.uid = uid;
         this.dataDir = dataDir;
-        this.command = command;
         this.pgPort = pgPort;
         this.httpPort = httpPort;
-        this.log = dataDir.resolveSibling(uid + ".log");
+        this.process = process;
+        this.sql = new PgClient(pgPort, "postgres", SUPERUSER_PASSWORD);
     }
 
     static KeeperProcess start(String cluster, String etcdEndpoint, String uid, Path dataDir, String... extra) {
         int pgPort = FreePorts.next();
         int httpPort = FreePorts.next();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        List<String> args = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"),
                 "io.pgha.keeper.KeeperApplication",
                 "--pgha.cluster-name=" + cluster,
                 "--pgha.store.endpoints=" + etcdEndpoint,
@@ -52,76 +47,47 @@ final class KeeperProcess implements AutoCloseable {
                 "--pgha.keeper.pg.replication.password=" + REPLICATION_PASSWORD,
                 "--server.port=" + httpPort));
         if ("root".equals(System.getProperty("user.name"))) {
-            cmd.add("--pgha.keeper.pg.os-user=postgres");
+            args.add("--pgha.keeper.pg.os-user=postgres");
         }
-        cmd.addAll(List.of(extra));
-        KeeperProcess k = new KeeperProcess(uid, dataDir, cmd, pgPort, httpPort);
-        k.launch();
-        return k;
+        args.addAll(List.of(extra));
+        ManagedProcess p = new ManagedProcess(uid, dataDir.resolveSibling(uid + ".log"), ManagedProcess.java(args));
+        return new KeeperProcess(uid, dataDir, pgPort, httpPort, p.launch());
     }
 
-    /** Starts the keeper process (again), appending to its log. */
+    /** Starts the keeper process again (a new instance), e.g. after {@link #kill()}. */
     void launch() {
-        try {
-            Files.writeString(log, "---- start " + (++starts) + "\n", java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        process.launch();
     }
 
     Process process() {
-        return process;
+        return process.process();
     }
 
     /** SIGKILL the keeper process; its PostgreSQL keeps running, as after a keeper crash. */
     void kill() {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        process.kill();
     }
 
     OptionalLong postmasterPid() {
-        Path pidFile = dataDir.resolve("postgres/postmaster.pid");
-        try {
-            if (!Files.exists(pidFile)) {
-                return OptionalLong.empty();
-            }
-            long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? OptionalLong.of(pid)
-                    : OptionalLong.empty();
-        } catch (IOException | RuntimeException e) {
-            return OptionalLong.empty();
-        }
+        return Postmaster.pid(dataDir.resolve("postgres"));
     }
 
     /** SIGKILL the postmaster, as a crash of PostgreSQL would. */
     void killPostgres() {
-        postmasterPid().ifPresent(pid -> Signals.send(pid, "KILL"));
+        Postmaster.kill(dataDir.resolve("postgres"));
     }
 
     String logText() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "";
-        }
+        return process.logText();
+    }
+
+    String logTail(int lines) {
+        return process.logTail(lines);
     }
 
     @Override
     public void close() {
         kill();
-        OptionalLong pid = postmasterPid();
-        if (pid.isPresent()) {
-            Signals.send(pid.getAsLong(), "KILL");
-            ProcessHandle.of(pid.getAsLong()).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
-        }
+        killPostgres();
     }
 }

@@ -26,6 +26,13 @@ class PostgresConfigTest {
     }
 
     @Test
+    void walIsKeptForPgRewindUnlessTheUserSaysOtherwise() {
+        assertThat(PostgresConfig.postgresqlConf(desired(Map.of(), null))).contains("wal_keep_size = '128MB'");
+        assertThat(PostgresConfig.postgresqlConf(desired(Map.of("wal_keep_size", "1GB"), null)))
+                .contains("wal_keep_size = '1GB'").doesNotContain("128MB");
+    }
+
+    @Test
     void aStandbyFollowsItsPrimaryOnTheLatestTimeline() {
         String conf = PostgresConfig.postgresqlConf(desired(Map.of(), new PostgresConfig.Standby(
                 "host=10.0.0.2 port=5432 user=repl application_name=db2", "pgha_db2", null)));

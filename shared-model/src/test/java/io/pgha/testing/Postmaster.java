@@ -1,0 +1,30 @@
+package io.pgha.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/** The PostgreSQL server of a data directory, found through its {@code postmaster.pid}. */
+public final class Postmaster {
+    private Postmaster() {
+    }
+
+    public static OptionalLong pid(Path pgData) {
+        try {
+            long pid = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? OptionalLong.of(pid)
+                    : OptionalLong.empty();
+        } catch (java.io.IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** SIGKILL the postmaster (a crash) and wait until it is gone. */
+    public static void kill(Path pgData) {
+        pid(pgData).ifPresent(pid -> {
+            Signals.send(pid, "KILL");
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+        });
+    }
+}
