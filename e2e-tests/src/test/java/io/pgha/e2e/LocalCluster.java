@@ -114,6 +114,22 @@ final class LocalCluster implements AutoCloseable {
         return repository.clusterData().map(Versioned::value);
     }
 
+    /** Writes an operator request into the cluster data, as admin-api does (CAS, retried on conflict). */
+    void requestOperation(io.pgha.model.Cluster.Operation.Type type, String candidate) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Versioned<ClusterData> v = repository.clusterData().orElseThrow();
+            ClusterData cd = v.value();
+            io.pgha.model.Cluster.Operation op = new io.pgha.model.Cluster.Operation("op-" + System.nanoTime(), type,
+                    candidate, java.time.Instant.now(), null, io.pgha.model.Cluster.Operation.State.PENDING, null,
+                    null);
+            ClusterData next = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withOperation(op)));
+            if (repository.putClusterData(next, v.revision()).succeeded()) {
+                return;
+            }
+        }
+        throw new IllegalStateException("could not write the operation: cluster data kept changing");
+    }
+
     Optional<String> leader() {
         return store.get(StoreKeys.SENTINEL_LEADER).map(Versioned::value);
     }

@@ -137,4 +137,68 @@ class SentinelFailoverTest {
         assertThat(present).containsAll(acknowledged.stream().map(String::valueOf).toList());
         assertThat(cluster.sentinels.get(secondLeader).logText()).contains("action=elect-master reason=failover");
     }
+
+    @Test
+    void aPlannedSwitchoverLosesNoAcknowledgedCommitWithAsynchronousReplication() throws Exception {
+        cluster = new LocalCluster(ETCD.etcd(), "switchover");
+        for (String k : List.of("k1", "k2")) {
+            cluster.startKeeper(k);
+        }
+        cluster.startSentinel("s1", "{}");
+        cluster.awaitHealthy(1, SETUP);
+        LocalCluster.Keeper oldMaster = cluster.masterKeeper().orElseThrow();
+        LocalCluster.Keeper candidate = cluster.keepers.values().stream().filter(k -> k != oldMaster).findFirst()
+                .orElseThrow();
+        oldMaster.sql().exec("CREATE TABLE t (id int PRIMARY KEY)");
+        String oldMasterDb = cluster.clusterData().orElseThrow().cluster().status().master();
+
+        // A writer keeps inserting into whichever node is the master; every acknowledged id must survive.
+        List<Integer> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong lastOldAck = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong firstNewAck = new java.util.concurrent.atomic.AtomicLong();
+        Thread writer = new Thread(() -> {
+            int id = 0;
+            while (!stop.get()) {
+                LocalCluster.Keeper target = cluster.masterKeeper().orElse(oldMaster);
+                try {
+                    target.sql().exec("INSERT INTO t VALUES (" + (++id) + ")");
+                    acknowledged.add(id);
+                    if (target == oldMaster) {
+                        lastOldAck.set(System.nanoTime());
+                    } else {
+                        firstNewAck.compareAndSet(0, System.nanoTime());
+                    }
+                } catch (SQLException e) {
+                    // not writable right now: try again
+                }
+            }
+        });
+        writer.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 50);
+
+        cluster.requestOperation(io.pgha.model.Cluster.Operation.Type.SWITCHOVER, null);
+        ClusterData done = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
+                        cd -> cd.cluster().status().operation().state() == io.pgha.model.Cluster.Operation.State.DONE
+                                && cd.proxy().spec().masterDbUid() != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> firstNewAck.get() != 0);
+        stop.set(true);
+        writer.join(30_000);
+
+        assertThat(done.masterDb().orElseThrow().spec().keeperUid()).isEqualTo(candidate.uid());
+        log.info("measured: switchover write gap (last ack on old master -> first ack on new) {} ms, {} rows",
+                (firstNewAck.get() - lastOldAck.get()) / 1_000_000, acknowledged.size());
+        List<String> present = rows(candidate);
+        assertThat(present).containsAll(acknowledged.stream().map(String::valueOf).toList());
+        // The old master rejoined as a standby of the same DB, without pg_rewind or a new base backup.
+        DB old = done.dbs().get(oldMasterDb);
+        assertThat(old).isNotNull();
+        assertThat(old.spec().role()).isEqualTo(DB.Role.STANDBY);
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> rows(oldMaster).size() == present.size());
+        assertThat(oldMaster.process().logText()).doesNotContain("action=pg_rewind").contains("action=demote");
+        assertThat(cluster.repository.history().orElseThrow().value().entries())
+                .extracting(ClusterHistory.Entry::reason).contains(ClusterHistory.Reason.SWITCHOVER);
+    }
 }

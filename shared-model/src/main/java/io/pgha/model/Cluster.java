@@ -59,10 +59,27 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
         }
     }
 
-    /** An operator request written by admin-api and carried out by the sentinel leader. */
+    /**
+     * An operator request written by admin-api and carried out by the sentinel leader.
+     *
+     * @param candidate the DB to promote (requested, or chosen once running)
+     * @param fromDb    the master being replaced, set once running
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Operation(String id, Type type, String candidate, Instant requestedAt, Instant scheduledAt,
-                            State state, String message) {
+                            State state, String message, String fromDb) {
+        public Operation withState(State s, String msg) {
+            return new Operation(id, type, candidate, requestedAt, scheduledAt, s, msg, fromDb);
+        }
+
+        public Operation running(String chosen, String from) {
+            return new Operation(id, type, chosen, requestedAt, scheduledAt, State.RUNNING, null, from);
+        }
+
+        public boolean finished() {
+            return state == State.DONE || state == State.FAILED;
+        }
+
         public enum Type {
             @JsonProperty("failover") FAILOVER,
             @JsonProperty("switchover") SWITCHOVER

@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
  * data + events}. It never mutates its input and does no I/O; time and new uids are inputs.
  *
  * <p>Phases, in order: keepers (admission, acknowledgement, health), DB status (copied from what keepers
- * report), then either initialization or failover, standbys and the synchronous set, then the proxy
- * handshake and dead keeper removal.
+ * report), then either initialization or operator requests, failover, standbys and the synchronous set,
+ * then the proxy handshake and dead keeper removal.
  */
 public final class ClusterPlanner {
 
@@ -34,6 +34,7 @@ public final class ClusterPlanner {
         if (s.cd.cluster().status().phase() == Cluster.Phase.INITIALIZING) {
             s.initialize();
         } else {
+            s.operation();
             s.failover();
             s.standbys();
             s.synchronousSet();
@@ -181,6 +182,113 @@ public final class ClusterPlanner {
                 events.add(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), "initialization did not finish"
                         + " within initTimeout " + spec.initTimeout()));
             }
+        }
+
+        // ---- phase: operator requests ---------------------------------------------------------------------
+
+        /** Carries out a forced failover or a planned switchover written by the admin API. */
+        void operation() {
+            Cluster.Operation op = cd.cluster().status().operation();
+            if (op == null || op.finished()) {
+                return;
+            }
+            if (op.state() == Cluster.Operation.State.RUNNING) {
+                continueSwitchover(op);
+                return;
+            }
+            if (op.scheduledAt() != null && now.isBefore(op.scheduledAt())) {
+                return;
+            }
+            Optional<DB> masterDb = cd.masterDb().filter(this::ready);
+            if (masterDb.isEmpty()) {
+                setOperation(op.withState(Cluster.Operation.State.FAILED, "no healthy master to replace"));
+                return;
+            }
+            DB m = masterDb.get();
+            List<String> reasons = new ArrayList<>();
+            List<DB> candidates = op.type() == Cluster.Operation.Type.FAILOVER ? candidates(m, reasons)
+                    : switchoverCandidates(m, reasons);
+            if (op.candidate() != null) {
+                candidates = candidates.stream().filter(d -> d.uid().equals(op.candidate())
+                        || d.spec().keeperUid().equals(op.candidate())).toList();
+                if (candidates.isEmpty() && reasons.stream().noneMatch(r -> r.startsWith(op.candidate() + ":"))) {
+                    reasons.add(op.candidate() + ": not a standby of the master");
+                }
+            }
+            if (candidates.isEmpty()) {
+                setOperation(op.withState(Cluster.Operation.State.FAILED, "no eligible candidate: "
+                        + String.join("; ", reasons)));
+                return;
+            }
+            DB to = candidates.get(0);
+            if (op.type() == Cluster.Operation.Type.FAILOVER) {
+                promote(m, to, ClusterHistory.Reason.FAILOVER, "forced failover requested");
+                setOperation(op.running(to.uid(), m.uid()).withState(Cluster.Operation.State.DONE,
+                        "new master " + to.uid()));
+                return;
+            }
+            // Switchover, step 1: fence the proxies and restart the master as a standby of the candidate
+            // (a clean shutdown sends every WAL record to the connected standbys).
+            cd = cd.withDb(refresh(m, DB.Role.STANDBY, to.uid(), List.of(), List.of()));
+            cd = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withMaster(to.uid())
+                    .withOperation(op.running(to.uid(), m.uid()))));
+            cd = cd.withProxy(cd.proxy().withSpec(new io.pgha.model.Proxy.Spec(null,
+                    cd.proxy().spec().enabledProxies()), now));
+            events.add(new PlanEvent.Info("switchover: proxies fenced, " + m.uid() + " stopping to follow "
+                    + to.uid()));
+        }
+
+        /** Standbys that may take over in a planned switchover: like failover, but lag is waited for. */
+        private List<DB> switchoverCandidates(DB m, List<String> reasons) {
+            List<String> refused = new ArrayList<>();
+            List<DB> out = new ArrayList<>(candidates(m, refused));
+            for (String r : refused) {
+                String uid = r.substring(0, r.indexOf(':'));
+                if (r.contains("lagging")) {
+                    out.add(cd.dbs().get(uid)); // the switchover waits until it has received everything
+                } else {
+                    reasons.add(r);
+                }
+            }
+            return out;
+        }
+
+        /** Switchover, step 2: promote the candidate once it received the old master's final WAL position. */
+        private void continueSwitchover(Cluster.Operation op) {
+            DB from = cd.dbs().get(op.fromDb());
+            DB to = cd.dbs().get(op.candidate());
+            if (to == null) {
+                setOperation(op.withState(Cluster.Operation.State.FAILED, "candidate " + op.candidate() + " gone"));
+                return;
+            }
+            if (to.spec().role() == DB.Role.MASTER) {
+                if (ready(to)) {
+                    setOperation(op.withState(Cluster.Operation.State.DONE, "new master " + to.uid()));
+                }
+                return;
+            }
+            boolean oldStopped = from == null || (from.converged() && from.status().healthy());
+            if (oldStopped && to.status().healthy() && (from == null
+                    || to.status().walPosition() >= from.status().walPosition())) {
+                List<String> sync = new ArrayList<>(from == null ? List.of() : List.of(from.uid()));
+                DB master = refresh(to, DB.Role.MASTER, null, spec.synchronousReplication() ? sync : List.of(),
+                        from == null ? List.of() : List.of(from.uid()));
+                cd = cd.withDb(master);
+                events.add(new PlanEvent.MasterElected(ClusterHistory.Reason.SWITCHOVER, op.fromDb(),
+                        from == null ? null : from.spec().keeperUid(), to.uid(), to.spec().keeperUid(),
+                        to.status().timelineId(), to.status().walPosition(), "planned switchover"));
+                return;
+            }
+            if (elapsed(op.requestedAt()) > spec.convergenceTimeoutDuration().toMillis()) {
+                setOperation(op.withState(Cluster.Operation.State.FAILED, "switchover did not complete within"
+                        + " convergenceTimeout: " + (oldStopped ? to.uid() + " has not received "
+                        + from.status().walPosition() : op.fromDb() + " did not restart as a standby")));
+                setMessage("switchover failed: the operator must check " + op.fromDb() + " and " + to.uid());
+            }
+        }
+
+        private void setOperation(Cluster.Operation op) {
+            cd = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withOperation(op)));
         }
 
         // ---- phase: failover ------------------------------------------------------------------------------

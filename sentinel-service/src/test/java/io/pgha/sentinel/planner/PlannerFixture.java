@@ -31,6 +31,7 @@ final class PlannerFixture {
     private ClusterSpec spec = ClusterSpec.empty();
     private Cluster.Phase phase = Cluster.Phase.NORMAL;
     private boolean paused;
+    private Cluster.Operation operation;
     private String master;
     private final Map<String, Keeper> keepers = new LinkedHashMap<>();
     private final Map<String, DB> dbs = new LinkedHashMap<>();
@@ -59,6 +60,32 @@ final class PlannerFixture {
     PlannerFixture paused() {
         paused = true;
         return this;
+    }
+
+    /** An operator request as admin-api writes it (pending), or one the sentinel already started. */
+    PlannerFixture operation(Cluster.Operation.Type type, String candidate, Cluster.Operation.State state,
+                             String fromDb) {
+        operation = new Cluster.Operation("op1", type, candidate, now.minusSeconds(1), null, state, null, fromDb);
+        return this;
+    }
+
+    PlannerFixture scheduled(java.time.Instant at) {
+        operation = new Cluster.Operation(operation.id(), operation.type(), operation.candidate(),
+                operation.requestedAt(), at, operation.state(), null, operation.fromDb());
+        return this;
+    }
+
+    /** Switchover in progress: {@code fromDb} restarted as a standby of {@code toDb}, which is the master-elect. */
+    PlannerFixture switchingOver(String fromDb, String toDb) {
+        DB from = dbs.get(fromDb);
+        DB.Spec s = from.spec();
+        dbs.put(fromDb, new DB(from.uid(), from.generation() + 1, now, new DB.Spec(s.keeperUid(), DB.Role.STANDBY,
+                s.initMode(), DB.FollowConfig.internal(toDb), false, List.of(), s.pgParameters(), s.pgHBA(),
+                s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(), List.of(), List.of(), s.newConfig(),
+                s.pitrConfig(), s.automaticPgRestart()), from.status()));
+        master = toDb;
+        proxy = new Proxy(6, now.minusSeconds(1), new Proxy.Spec(null, List.of()));
+        return operation(Cluster.Operation.Type.SWITCHOVER, toDb, Cluster.Operation.State.RUNNING, fromDb);
     }
 
     PlannerFixture keeper(String uid) {
@@ -229,7 +256,7 @@ final class PlannerFixture {
     }
 
     ClusterData clusterData() {
-        Cluster cluster = new Cluster("c1", 1, T0, spec, new Cluster.Status(phase, master, paused, null));
+        Cluster cluster = new Cluster("c1", 1, T0, spec, new Cluster.Status(phase, master, paused, operation));
         return new ClusterData(ClusterData.FORMAT_VERSION, cluster, keepers, dbs, proxy);
     }
 
