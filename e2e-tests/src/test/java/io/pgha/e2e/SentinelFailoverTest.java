@@ -55,9 +55,17 @@ class SentinelFailoverTest {
             cluster.startKeeper(k);
         }
         cluster.startSentinel("s1", "{\"usePgRewind\":true}");
-        cluster.awaitHealthy(2, SETUP);
+        ClusterData healthy = cluster.awaitHealthy(2, SETUP);
+        // mergePgParameters: initdb's choices joined the spec, so every node runs with the same settings.
+        assertThat(healthy.cluster().spec().pgParameters()).containsKeys("max_connections", "lc_messages", "log_timezone");
 
         LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
+        String logTimezone = "SELECT setting FROM pg_settings WHERE name = 'log_timezone'";
+        String timezone = master.sql().value(logTimezone);
+        for (LocalCluster.Keeper k : cluster.keepers.values()) {
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> k.sql().value(logTimezone), timezone::equals);
+        }
         master.sql().exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
         for (LocalCluster.Keeper k : cluster.keepers.values()) {
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(k).size() == 100);

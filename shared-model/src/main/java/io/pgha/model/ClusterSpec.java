@@ -132,6 +132,16 @@ public record ClusterSpec(
                 or(keeperAdmission, DEFAULT_KEEPER_ADMISSION));
     }
 
+    /** A copy with other {@code pgParameters} (null: back to the default). */
+    public ClusterSpec withPgParameters(Map<String, String> parameters) {
+        return new ClusterSpec(sleepInterval, requestTimeout, failInterval, convergenceTimeout, initTimeout,
+                syncTimeout, dbWaitReadyTimeout, deadKeeperRemovalInterval, proxyCheckInterval, proxyTimeout,
+                maxStandbys, maxStandbysPerSender, maxStandbyLag, synchronousReplication, minSynchronousStandbys,
+                maxSynchronousStandbys, additionalWalSenders, additionalMasterReplicationSlots, usePgRewind, initMode,
+                newConfig, existingConfig, pitrConfig, role, standbyConfig, parameters, pgHBA, automaticPgRestart,
+                mergePgParameters, keeperAdmission);
+    }
+
     /** Every problem of the effective spec (this one with defaults), each naming its field; empty when valid. */
     public List<Violation> validate() {
         ClusterSpec s = withDefaults();

@@ -11,8 +11,13 @@ import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
+import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
+import io.pgha.model.PgParameters;
 import java.sql.SQLException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +47,8 @@ public final class Convergence {
     private long appliedGeneration = -1;
     private boolean syncGateClosed;
     private String waitingFor;
+    private Map<String, String> instanceParameters;
+    static final String INSTANCE_PARAMETERS = "instance-parameters.json";
 
     public Convergence(KeeperIdentity id, KeeperProperties props, PostgresInstance pg, PostgresObserver sql) {
         this.id = id;
@@ -144,6 +151,7 @@ public final class Convergence {
                         : cd.cluster().spec().withDefaults().newConfig();
                 pg.initdb(superuser.username(), superuser.password(), newConfig);
                 log.info("initdb db={} done in {} ms", db.uid(), millisSince(t0));
+                keepInstanceParameters();
                 start(db, cd, peers, "initialized", false);
                 createReplicationRole();
             }
@@ -154,6 +162,9 @@ public final class Convergence {
                 }
                 log.info("action=adopt db={} reason=\"initMode {}\"", db.uid(), db.spec().initMode());
                 pg.stop("fast");
+                if (!Files.exists(instanceParametersFile())) {
+                    keepInstanceParameters(); // the adopted instance's own settings, before pgha rewrites the file
+                }
                 start(db, cd, peers, "adopted existing data", false);
                 if (db.spec().role() == DB.Role.MASTER) {
                     createReplicationRole();
@@ -168,6 +179,7 @@ public final class Convergence {
     }
 
     private void resync(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
+        forgetInstanceParameters(); // a standby takes its configuration from the spec only
         Source source = source(db, cd, peers).orElseThrow(() -> new PgCommandException(
                 "cannot resync db " + db.uid() + ": the address of the DB it follows is not known yet"));
         pg.stop("fast");
@@ -217,6 +229,7 @@ public final class Convergence {
         log.info("action=start db={} role={} reason=\"{}\"{}", db.uid(), db.spec().role(), reason,
                 syncGateClosed ? " (client access withheld until the synchronous standbys are in sync)" : "");
         pg.start();
+        sql.evictConnections(); // pooled connections to the previous server are dead
         log.info("started db={} in {} ms", db.uid(), millisSince(t0));
     }
 
@@ -315,6 +328,49 @@ public final class Convergence {
         }
     }
 
+    private Path instanceParametersFile() {
+        return id.dataDir().resolve(INSTANCE_PARAMETERS);
+    }
+
+    /**
+     * Keeps the settings initdb (or an adopted instance) wrote into postgresql.conf before pgha rewrites it:
+     * they stay below the spec's parameters, and the sentinel merges them into the spec when
+     * {@code mergePgParameters} so that every standby gets the same.
+     */
+    private void keepInstanceParameters() {
+        Map<String, String> settings = PostgresConfig.parseSettings(pg.readFile("postgresql.conf"));
+        settings.keySet().removeIf(PgParameters::managed);
+        try {
+            Files.writeString(instanceParametersFile(), JsonCodec.write(settings));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        instanceParameters = settings;
+    }
+
+    private void forgetInstanceParameters() {
+        try {
+            Files.deleteIfExists(instanceParametersFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        instanceParameters = Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> instanceParameters() {
+        if (instanceParameters == null) {
+            try {
+                Path f = instanceParametersFile();
+                instanceParameters = Files.exists(f) ? JsonCodec.read(Files.readString(f), Map.class, f.toString())
+                        : Map.of();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instanceParameters;
+    }
+
     /** Writes postgresql.conf and pg_hba.conf when they differ from what is wanted; true when written. */
     private boolean writeConfig(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
         ClusterSpec spec = cd.cluster().spec().withDefaults();
@@ -331,7 +387,8 @@ public final class Convergence {
             standby = new PostgresConfig.Standby(conninfo, slotName(db.uid()), null);
         }
         String conf = PostgresConfig.postgresqlConf(new PostgresConfig.Desired(props.pg().listenAddress(),
-                props.pg().port(), socketDir(), walSenders, slots, syncNames, standby, db.spec().pgParameters()));
+                props.pg().port(), socketDir(), walSenders, slots, syncNames, standby, db.spec().pgParameters(),
+                master ? instanceParameters() : Map.of()));
         List<String> peerAddresses = new ArrayList<>();
         peers.forEach((uid, info) -> {
             if (!uid.equals(id.uid()) && info.postgres() != null && info.postgres().listenAddress() != null) {

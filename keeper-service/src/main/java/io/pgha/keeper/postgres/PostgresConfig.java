@@ -1,5 +1,6 @@
 package io.pgha.keeper.postgres;
 
+import io.pgha.model.PgParameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,20 +16,8 @@ import java.util.stream.Collectors;
  * parameters so that {@code ALTER SYSTEM} cannot override them. Pure functions of their inputs.
  */
 public final class PostgresConfig {
-    /** Parameters pgha decides; a user value for one of them is ignored. */
-    public static final Set<String> MANAGED = Set.of("listen_addresses", "port", "unix_socket_directories",
-            "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders", "max_replication_slots",
-            "wal_log_hints", "synchronous_standby_names", "primary_conninfo", "primary_slot_name",
-            "recovery_target_timeline", "restore_command", "hba_file", "ident_file", "data_directory",
-            "config_file", "external_pid_file", "archive_mode", "archive_command", "promote_trigger_file",
-            "recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time",
-            "recovery_target_xid", "recovery_target_action", "recovery_target_inclusive", "hot_standby_feedback");
-
-    /**
-     * Defaults a user may override: WAL kept for pg_rewind, which needs the old primary's WAL back to the
-     * last checkpoint before the timelines diverged, and for standbys briefly cut off.
-     */
-    public static final Map<String, String> DEFAULTS = Map.of("wal_keep_size", "128MB");
+    public static final Set<String> MANAGED = PgParameters.MANAGED;
+    public static final Map<String, String> DEFAULTS = PgParameters.DEFAULTS;
 
     /** Prefix of placeholder standby names that hold commits while too few real standbys are in sync. */
     public static final String SYNC_PLACEHOLDER = "pgha_placeholder_";
@@ -40,10 +29,13 @@ public final class PostgresConfig {
     public record Standby(String primaryConninfo, String primarySlotName, String restoreCommand) {
     }
 
-    /** Everything {@code postgresql.conf} depends on. {@code standby} is null on a primary. */
+    /**
+     * Everything {@code postgresql.conf} depends on. {@code standby} is null on a primary;
+     * {@code initdbParameters} are what initdb chose for this instance (kept below the user's).
+     */
     public record Desired(String listenAddresses, int port, Path socketDir, int maxWalSenders,
                           int maxReplicationSlots, String synchronousStandbyNames, Standby standby,
-                          Map<String, String> userParameters) {
+                          Map<String, String> userParameters, Map<String, String> initdbParameters) {
     }
 
     public static String postgresqlConf(Desired d) {
@@ -73,6 +65,12 @@ public final class PostgresConfig {
                 + " file.\n\n# pgha defaults\n");
         new TreeMap<>(DEFAULTS).forEach((k, v) -> {
             if (!d.userParameters().containsKey(k)) {
+                b.append(k).append(" = ").append(quote(v)).append('\n');
+            }
+        });
+        b.append("\n# chosen by initdb\n");
+        new TreeMap<>(d.initdbParameters()).forEach((k, v) -> {
+            if (!MANAGED.contains(k.toLowerCase()) && !d.userParameters().containsKey(k)) {
                 b.append(k).append(" = ").append(quote(v)).append('\n');
             }
         });
@@ -168,6 +166,32 @@ public final class PostgresConfig {
         }
         String s = b.toString();
         return s.endsWith("\n\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** The {@code name = value} settings of a configuration file (e.g. the one initdb wrote). */
+    public static Map<String, String> parseSettings(String conf) {
+        Map<String, String> out = new TreeMap<>();
+        for (String line : conf.split("\n")) {
+            String t = line.strip();
+            int hash = t.indexOf('#');
+            if (hash >= 0 && !t.substring(0, hash).contains("'")) {
+                t = t.substring(0, hash).strip();
+            }
+            int eq = t.indexOf('=');
+            if (t.isEmpty() || eq <= 0) {
+                continue;
+            }
+            String name = t.substring(0, eq).strip();
+            String value = t.substring(eq + 1).strip();
+            if (value.startsWith("'")) {
+                int end = value.lastIndexOf('\'');
+                value = value.substring(1, end > 0 ? end : value.length()).replace("''", "'");
+            } else if (value.contains("#")) {
+                value = value.substring(0, value.indexOf('#')).strip();
+            }
+            out.put(name, value);
+        }
+        return out;
     }
 
     static String quote(String v) {

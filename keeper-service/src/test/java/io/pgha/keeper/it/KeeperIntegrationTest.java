@@ -280,6 +280,27 @@ class KeeperIntegrationTest {
     }
 
     @Test
+    void anExistingDataDirIsAdoptedWithoutLosingItsDataOrInitdbsSettings(TestInfo info) throws Exception {
+        ClusterHarness h = harness(info);
+        h.startKeeper("k1");
+        int p1 = h.keeper("k1").pgPort;
+        DB db1 = db("db1").on("k1").master().build();
+        h.assign("db1", db1);
+        h.awaitConverged("k1", db1, START);
+        pg(p1).exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'kept')");
+        String logTimezone = "SELECT setting FROM pg_settings WHERE name = 'log_timezone'";
+        String timezone = pg(p1).value(logTimezone);
+
+        DB adopted = db("db2").on("k1").master().init(DB.InitMode.EXISTING).build();
+        h.assign("db2", adopted);
+        h.awaitConverged("k1", adopted, START);
+        assertThat(h.keeper("k1").logText()).contains("action=adopt db=db2").doesNotContain("action=initdb db=db2");
+        assertThat(rows(p1)).containsExactly("kept");
+        assertThat(pg(p1).value(logTimezone)).isEqualTo(timezone);
+        assertThat(h.info("k1").orElseThrow().postgres().pgParameters()).containsKey("max_connections");
+    }
+
+    @Test
     void aKilledPostmasterIsBackWithinThreeSecondsAndWasReportedUnhealthyMeanwhile(TestInfo info) throws Exception {
         ClusterHarness h = harness(info);
         h.startKeeper("k1");

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class PostgresConfigTest {
     private static PostgresConfig.Desired desired(Map<String, String> params, PostgresConfig.Standby standby) {
         return new PostgresConfig.Desired("10.0.0.1", 5433, Path.of("/var/lib/pgha"), 25, 27,
-                "FIRST 1 (\"db2\")", standby, params);
+                "FIRST 1 (\"db2\")", standby, params, Map.of("max_connections", "100", "port", "1",
+                "timezone", "Etc/UTC", "work_mem", "1MB"));
     }
 
     @Test
@@ -23,6 +24,19 @@ class PostgresConfigTest {
                 .doesNotContain("9999").doesNotContain("minimal").doesNotContain("'*'");
         assertThat(conf.indexOf("work_mem")).isLessThan(conf.indexOf("# managed by pgha"));
         assertThat(conf).doesNotContain("primary_conninfo");
+    }
+
+    @Test
+    void initdbsChoicesStayBelowTheUsersParameters() {
+        String conf = PostgresConfig.postgresqlConf(desired(Map.of("work_mem", "8MB"), null));
+        assertThat(conf).contains("max_connections = '100'").contains("timezone = 'Etc/UTC'")
+                .contains("work_mem = '8MB'").doesNotContain("'1MB'").doesNotContain("port = '1'");
+        assertThat(PostgresConfig.parseSettings("max_connections = 100\t\t\t# (change requires restart)\n"
+                + "#port = 5432\nlog_timezone = 'Etc/UTC'\ndatestyle = 'iso, mdy'\n"
+                + "lc_messages = 'C.UTF-8'  # locale for system error message\n"))
+                .containsEntry("max_connections", "100").containsEntry("log_timezone", "Etc/UTC")
+                .containsEntry("datestyle", "iso, mdy").containsEntry("lc_messages", "C.UTF-8")
+                .doesNotContainKey("port");
     }
 
     @Test

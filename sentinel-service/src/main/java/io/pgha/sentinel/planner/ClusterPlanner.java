@@ -7,12 +7,14 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
 import io.pgha.model.KeeperInfo;
+import io.pgha.model.PgParameters;
 import io.pgha.model.ProxyInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -173,6 +175,7 @@ public final class ClusterPlanner {
             DB db = cd.dbs().get(master);
             if (db.converged() && db.status().healthy()) {
                 cd = cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withPhase(Cluster.Phase.NORMAL)));
+                mergeInstanceParameters(db);
                 events.add(new PlanEvent.MasterElected(ClusterHistory.Reason.INIT, null, null, db.uid(),
                         db.spec().keeperUid(), db.status().timelineId(), db.status().walPosition(),
                         "cluster initialized"));
@@ -181,6 +184,23 @@ public final class ClusterPlanner {
                         .withMaster(null)));
                 events.add(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), "initialization did not finish"
                         + " within initTimeout " + spec.initTimeout()));
+            }
+        }
+
+        /**
+         * With {@code mergePgParameters}, what initdb (or the adopted instance) chose becomes part of the spec,
+         * under the operator's own values, so that every standby runs with the same settings.
+         */
+        private void mergeInstanceParameters(DB master) {
+            ClusterSpec stored = cd.cluster().spec();
+            if (!spec.mergePgParameters() || master.status().pgParameters().isEmpty()) {
+                return;
+            }
+            Map<String, String> merged = PgParameters.mergeUnder(master.status().pgParameters(), spec.pgParameters());
+            if (!merged.equals(spec.pgParameters())) {
+                cd = cd.withCluster(cd.cluster().withSpec(stored.withPgParameters(merged), now));
+                events.add(new PlanEvent.Info("merged the first master's parameters into the spec: "
+                        + merged.keySet()));
             }
         }
 

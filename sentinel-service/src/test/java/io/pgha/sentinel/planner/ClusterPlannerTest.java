@@ -373,6 +373,20 @@ class ClusterPlannerTest {
                             assertThat(p.next().dbs()).isEmpty();
                             assertThat(master(p)).isNull();
                         }),
+                scenario("init: mergePgParameters takes the first master's parameters under the spec's",
+                        () -> aCluster().initializing().spec("{\"pgParameters\":{\"work_mem\":\"8MB\"}}")
+                                .keeper("k1").master("db1", "k1").reportedParameters("db1", java.util.Map.of(
+                                        "max_connections", "100", "work_mem", "4096", "port", "5432",
+                                        "wal_keep_size", "128MB", "timezone", "Etc/UTC")),
+                        p -> {
+                            assertThat(p.next().cluster().spec().pgParameters()).isEqualTo(java.util.Map.of(
+                                    "max_connections", "100", "timezone", "Etc/UTC", "work_mem", "8MB"));
+                            assertThat(p.next().cluster().generation()).isEqualTo(2);
+                        }),
+                scenario("init: with mergePgParameters false the spec keeps only the operator's parameters",
+                        () -> aCluster().initializing().spec("{\"mergePgParameters\":false}").keeper("k1")
+                                .master("db1", "k1").reportedParameters("db1", java.util.Map.of("timezone", "UTC")),
+                        p -> assertThat(p.next().cluster().spec().pgParameters()).isNull()),
                 scenario("init: priority 0 keepers are never the first master",
                         () -> aCluster().initializing().keeper("k1", 0),
                         p -> assertThat(p.next().dbs()).isEmpty()));

@@ -195,6 +195,15 @@ final class PlannerFixture {
         return this;
     }
 
+    PlannerFixture reportedParameters(String dbUid, Map<String, String> parameters) {
+        DB d = dbs.get(dbUid);
+        DB.Status s = d.status();
+        dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
+                s.systemId(), s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
+                parameters, s.oldestWalFile())));
+        return this;
+    }
+
     PlannerFixture oldestWal(String dbUid, String walFile) {
         DB d = dbs.get(dbUid);
         DB.Status s = d.status();
@@ -275,7 +284,7 @@ final class PlannerFixture {
                 pg = new KeeperInfo.PostgresState(db.uid(), gen, healthy, healthy,
                         db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
                         s.walPosition(), 0, 0, s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
-                        Map.of(), s.oldestWalFile(), false);
+                        s.pgParameters(), s.oldestWalFile(), false);
             }
             infos.put(k.uid(), new KeeperInfo(k.uid(), "c1", k.status().instanceId(), now, k.spec().priority(),
                     k.spec().noSync(), pg));
