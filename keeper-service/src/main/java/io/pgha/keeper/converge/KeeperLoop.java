@@ -113,10 +113,10 @@ public final class KeeperLoop implements SmartLifecycle {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (RuntimeException | Error e) {
-            // Never let the loop die silently. Retry soon (e.g. a start racing the old postmaster's children),
-            // backing off to sleepInterval.
+            // Never let the loop die silently. Retry soon (e.g. a start racing the crashed postmaster's
+            // children, which hold its shared memory for a moment), then every sleepInterval.
             failures++;
-            nextRunNanos = now + Math.min(sleepInterval.toNanos(), TICK.toNanos() * failures);
+            nextRunNanos = now + (failures <= 8 ? TICK.toNanos() : sleepInterval.toNanos());
             String msg = String.valueOf(e.getMessage());
             if (!msg.equals(lastFailure)) {
                 log.warn("convergence step failed: {}", msg, e instanceof Error ? e : null);

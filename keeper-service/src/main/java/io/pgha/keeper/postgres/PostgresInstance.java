@@ -75,6 +75,19 @@ public final class PostgresInstance {
         }
     }
 
+    /**
+     * A crashed postmaster may linger as a zombie until its new parent reaps it, and PostgreSQL refuses to
+     * start while the PID in {@code postmaster.pid} exists. The file of a dead or zombie postmaster is
+     * stale; PostgreSQL's own shared memory interlock still protects against leftover children.
+     */
+    private void removeStalePidFile() {
+        Path pidFile = pgData.resolve("postmaster.pid");
+        if (Files.exists(pidFile) && postmasterPid().isEmpty()) {
+            log.info("pgdata={} removing the stale postmaster.pid of a dead postmaster", pgData);
+            deleteQuietly(pidFile);
+        }
+    }
+
     /** A killed postmaster stays in the process table until reaped; it is not running. */
     private static boolean zombie(long pid) {
         try {
@@ -110,6 +123,7 @@ public final class PostgresInstance {
     }
 
     public void start() {
+        removeStalePidFile();
         sanitizeAutoConf();
         commands.runOk(timeout.plusSeconds(5), Map.of(), "pg_ctl", "start", "-D", pgData.toString(), "-l",
                 logFile.toString(), "-w", "-t", Long.toString(timeout.toSeconds()), "-s");
