@@ -40,6 +40,16 @@ class SentinelFailoverTest {
         return k.sql().column("SELECT id::text FROM t ORDER BY id");
     }
 
+    /** Waits until a DB other than {@code oldMasterDb} is the master and converged (promoted); its keeper. */
+    private LocalCluster.Keeper awaitNewMaster(String oldMasterDb) {
+        ClusterData after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
+                        cd -> cd.cluster().status().master() != null
+                                && !cd.cluster().status().master().equals(oldMasterDb)
+                                && cd.masterDb().get().converged());
+        return cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+    }
+
     /** Inserts until one insert succeeds on that keeper's PostgreSQL; returns when it did. */
     private static void awaitWritable(LocalCluster.Keeper k, int id) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
@@ -74,11 +84,7 @@ class SentinelFailoverTest {
 
         long t0 = System.nanoTime();
         master.killNode();
-        ClusterData after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
-                        cd -> cd.cluster().status().master() != null
-                                && !cd.cluster().status().master().equals(oldMasterDb));
-        LocalCluster.Keeper newMaster = cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+        LocalCluster.Keeper newMaster = awaitNewMaster(oldMasterDb);
         awaitWritable(newMaster, 101);
         log.info("measured: master node SIGKILL -> new master {} accepts writes in {} ms", newMaster.uid(),
                 (System.nanoTime() - t0) / 1_000_000);
@@ -133,12 +139,7 @@ class SentinelFailoverTest {
         String oldMasterDb = cluster.clusterData().orElseThrow().cluster().status().master();
         long t0 = System.nanoTime();
         master.killNode();
-        ClusterData after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
-                        cd -> cd.cluster().status().master() != null
-                                && !cd.cluster().status().master().equals(oldMasterDb)
-                                && cd.masterDb().get().converged());
-        LocalCluster.Keeper newMaster = cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+        LocalCluster.Keeper newMaster = awaitNewMaster(oldMasterDb);
         log.info("measured: sync master node SIGKILL -> new master {} converged in {} ms (leader {})",
                 newMaster.uid(), (System.nanoTime() - t0) / 1_000_000, secondLeader);
         List<String> present = rows(newMaster);
