@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Runs a pgha cluster on this machine: etcd, 3 keepers (PostgreSQL 15) and 2 sentinels, by PID, no Docker.
+#   scripts/local-cluster.sh up | status | kill-primary | down
+# Settings (environment): PGHA_LOCAL_DIR (data and logs, default .cluster), PGHA_LOCAL_BASE_PORT (default
+# 15400: etcd +0/+1, keeper k1..k3 PostgreSQL +11..+13 and HTTP +21..+23, sentinels HTTP +31..+32),
+# PGHA_LOCAL_SPEC (initial cluster spec JSON). The proxy and the admin API join this script with their issues.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=${PGHA_LOCAL_DIR:-$PWD/.cluster}
+BASE=${PGHA_LOCAL_BASE_PORT:-15400}
+SPEC=${PGHA_LOCAL_SPEC:-'{"synchronousReplication":true,"minSynchronousStandbys":1,"usePgRewind":true}'}
+CLUSTER=local
+ETCD=http://127.0.0.1:$BASE
+log() { printf '[local-cluster] %s\n' "$*"; }
+
+install_missing() {
+  local need=()
+  command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+  [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+  command -v curl >/dev/null 2>&1 || need+=(curl)
+  if [ ${#need[@]} -gt 0 ]; then
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    log "installing ${need[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+}
+
+build_if_needed() {
+  if [ ! -f keeper-service/target/keeper-service.jar ] || [ ! -f sentinel-service/target/sentinel-service.jar ]; then
+    log "building the jars (./mvnw -DskipTests package)"
+    ./mvnw -B -q -ntp -DskipTests package
+  fi
+}
+
+start() { # name, command...
+  local name=$1; shift
+  "$@" >"$DIR/$name.log" 2>&1 &
+  echo $! >"$DIR/$name.pid"
+}
+
+alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+
+keeper_args() { # i
+  local i=$1 user_args=()
+  [ "$(id -u)" -eq 0 ] && user_args=(--pgha.keeper.pg.os-user=postgres)
+  echo --pgha.cluster-name=$CLUSTER --pgha.store.endpoints=$ETCD --server.port=$((BASE + 20 + i)) \
+    --pgha.keeper.uid=k$i --pgha.keeper.data-dir="$DIR/k$i" --pgha.keeper.pg.port=$((BASE + 10 + i)) \
+    --pgha.keeper.pg.superuser.password-file="$DIR/superuser.pw" \
+    --pgha.keeper.pg.replication.password-file="$DIR/replication.pw" "${user_args[@]}"
+}
+
+primary() { # prints the keeper number whose /primary answers 200
+  for i in 1 2 3; do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary")" = 200 ]; then
+      echo "$i"; return 0
+    fi
+  done
+  return 1
+}
+
+up() {
+  install_missing
+  build_if_needed
+  mkdir -p "$DIR"; chmod 755 "$DIR"
+  [ -f "$DIR/superuser.pw" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$DIR/superuser.pw"
+  [ -f "$DIR/replication.pw" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$DIR/replication.pw"
+  chmod 600 "$DIR"/*.pw
+  alive etcd || start etcd etcd --name local --data-dir "$DIR/etcd" --listen-client-urls $ETCD \
+    --advertise-client-urls $ETCD --listen-peer-urls http://127.0.0.1:$((BASE + 1)) \
+    --initial-advertise-peer-urls http://127.0.0.1:$((BASE + 1)) \
+    --initial-cluster local=http://127.0.0.1:$((BASE + 1))
+  for i in 1 2 3; do
+    # shellcheck disable=SC2046
+    alive k$i || start k$i java -Xmx256m -jar keeper-service/target/keeper-service.jar $(keeper_args $i)
+  done
+  for i in 1 2; do
+    alive s$i || start s$i java -Xmx256m -jar sentinel-service/target/sentinel-service.jar \
+      --pgha.cluster-name=$CLUSTER --pgha.store.endpoints=$ETCD --server.port=$((BASE + 30 + i)) \
+      --pgha.sentinel.uid=s$i --pgha.sentinel.initial-cluster-spec="$SPEC"
+  done
+  log "waiting for a primary and two streaming standbys (first start: initdb and base backups)"
+  local deadline=$((SECONDS + 300)) p=""
+  while [ $SECONDS -lt $deadline ]; do
+    p=$(primary || true)
+    local standbys=0
+    for i in 1 2 3; do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/replica")" = 200 ] && standbys=$((standbys + 1))
+    done
+    [ -n "$p" ] && [ $standbys -eq 2 ] && break
+    sleep 2
+  done
+  [ -n "$p" ] || { log "no primary after 5 minutes: see $DIR/*.log"; exit 1; }
+  status
+  cat <<MSG
+
+Connect (password in $DIR/superuser.pw):
+  primary:  PGPASSWORD=\$(cat $DIR/superuser.pw) psql -h 127.0.0.1 -p $((BASE + 10 + p)) -U postgres
+  any node: ports $((BASE + 11)) $((BASE + 12)) $((BASE + 13)); /primary and /replica on HTTP ports $((BASE + 21))-$((BASE + 23))
+Logs: $DIR/{etcd,k1,k2,k3,s1,s2}.log      Stop: scripts/local-cluster.sh down
+MSG
+}
+
+status() {
+  printf '%-4s %-8s %-6s %-6s %s\n' node process pg-port role probe
+  for i in 1 2 3; do
+    local role=standby code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary" || true)
+    [ "$code" = 200 ] && role=PRIMARY
+    [ "$code" = 000 ] && role=down
+    printf '%-4s %-8s %-6s %-6s %s\n' k$i "$(alive k$i && echo running || echo stopped)" $((BASE + 10 + i)) "$role" \
+      "$(curl -s "http://127.0.0.1:$((BASE + 20 + i))/health" || true)"
+  done
+  for i in 1 2; do
+    printf '%-4s %-8s leader=%s\n' s$i "$(alive s$i && echo running || echo stopped)" \
+      "$(curl -s "http://127.0.0.1:$((BASE + 30 + i))/actuator/health" | grep -o '"leader":[a-z]*' | cut -d: -f2)"
+  done
+}
+
+kill_primary() {
+  local p; p=$(primary) || { log "no primary right now"; exit 1; }
+  log "SIGKILL keeper k$p and its PostgreSQL"
+  kill -9 "$(cat "$DIR/k$p.pid")" 2>/dev/null || true
+  kill -9 "$(head -1 "$DIR/k$p/postgres/postmaster.pid")" 2>/dev/null || true
+}
+
+down() {
+  for n in s1 s2 k1 k2 k3; do
+    alive $n && kill -9 "$(cat "$DIR/$n.pid")" 2>/dev/null || true
+  done
+  for i in 1 2 3; do
+    [ -f "$DIR/k$i/postgres/postmaster.pid" ] && kill -9 "$(head -1 "$DIR/k$i/postgres/postmaster.pid")" 2>/dev/null || true
+  done
+  alive etcd && kill "$(cat "$DIR/etcd.pid")" 2>/dev/null || true
+  sleep 1
+  rm -rf "$DIR"
+  log "stopped and removed $DIR"
+}
+
+case "${1:-}" in
+  up) up ;;
+  status) status ;;
+  kill-primary) kill_primary ;;
+  down) down ;;
+  *) echo "usage: $0 up|status|kill-primary|down" >&2; exit 2 ;;
+esac
