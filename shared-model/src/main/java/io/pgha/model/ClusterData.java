@@ -3,7 +3,6 @@ package io.pgha.model;
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,16 +124,5 @@ public record ClusterData(
 
     private static <V> Map<String, V> sorted(Map<String, V> m) {
         return m == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(m));
-    }
-
-    /** Uids of the dbs following {@code dbUid} directly, in uid order. */
-    public List<String> followersOf(String dbUid) {
-        List<String> out = new ArrayList<>();
-        dbs.values().forEach(d -> {
-            if (d.spec().followConfig() != null && dbUid.equals(d.spec().followConfig().dbUid())) {
-                out.add(d.uid());
-            }
-        });
-        return out;
     }
 }

@@ -75,11 +75,6 @@ public final class EphemeralRegistration implements AutoCloseable {
         return lastError == null && written != null && written.equals(value.get());
     }
 
-    /** Why the key is not published right now, if it is not. */
-    public String lastError() {
-        return lastError;
-    }
-
     /** Test and fencing hook: stop keep-alives without revoking, as if this process had died. */
     public void abandon() {
         closed = true;

@@ -60,7 +60,6 @@ class ClusterDataTest {
         ClusterData d = twoNodeCluster();
         assertThat(d.masterDb()).map(DB::uid).contains("db1");
         assertThat(d.dbOfKeeper("k2")).map(DB::uid).contains("db2");
-        assertThat(d.followersOf("db1")).containsExactly("db2");
         assertThat(d.dbs().get("db1").converged()).isTrue();
         assertThat(d.dbs().get("db2").converged()).isFalse();
     }

@@ -47,6 +47,7 @@ public final class Convergence {
     private long appliedGeneration = -1;
     private boolean syncGateClosed;
     private String waitingFor;
+    private long actions;
     private Map<String, String> instanceParameters;
     static final String INSTANCE_PARAMETERS = "instance-parameters.json";
 
@@ -62,6 +63,11 @@ public final class Convergence {
 
     public LocalState state() {
         return state;
+    }
+
+    /** How many actions (start, stop, promote, reload, ...) this keeper took so far: a change means "look again". */
+    public long actions() {
+        return actions;
     }
 
     /** The generation of the current DB that was fully applied, or -1. */
@@ -120,6 +126,7 @@ public final class Convergence {
         if (appliedGeneration != db.generation()) {
             log.info("db={} generation={} applied role={}", db.uid(), db.generation(), db.spec().role());
             appliedGeneration = db.generation();
+            actions++;
         }
     }
 
@@ -127,6 +134,7 @@ public final class Convergence {
         appliedGeneration = -1;
         if (pg.isRunning()) {
             log.info("action=stop reason=\"{}\": an instance without a current assignment must not serve", reason);
+            actions++;
             pg.stop("fast");
         }
     }
@@ -142,6 +150,7 @@ public final class Convergence {
         state = new LocalState(db.uid(), false);
         state.save(id.dataDir());
         appliedGeneration = -1;
+        actions++;
         long t0 = System.nanoTime();
         switch (db.spec().initMode()) {
             case NEW -> {
@@ -228,6 +237,7 @@ public final class Convergence {
         long t0 = System.nanoTime();
         log.info("action=start db={} role={} reason=\"{}\"{}", db.uid(), db.spec().role(), reason,
                 syncGateClosed ? " (client access withheld until the synchronous standbys are in sync)" : "");
+        actions++;
         pg.start();
         sql.evictConnections(); // pooled connections to the previous server are dead
         log.info("started db={} in {} ms", db.uid(), millisSince(t0));
@@ -238,6 +248,7 @@ public final class Convergence {
         if (db.spec().role() == DB.Role.MASTER && obs.inRecovery()) {
             long t0 = System.nanoTime();
             log.info("action=promote db={} reason=\"elected master\"", db.uid());
+            actions++;
             writeConfig(db, cd, peers);
             pg.promote();
             pg.reload();
@@ -260,6 +271,7 @@ public final class Convergence {
         }
         if (writeConfig(db, cd, peers)) {
             log.info("action=reload db={} reason=\"configuration changed\"", db.uid());
+            actions++;
             pg.reload();
             return;
         }
@@ -279,6 +291,7 @@ public final class Convergence {
         if (create.isEmpty() && drop.isEmpty()) {
             return;
         }
+        actions++;
         try {
             sql.execute(st -> {
                 try {

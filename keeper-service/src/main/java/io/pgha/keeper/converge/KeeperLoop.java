@@ -32,8 +32,9 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The keeper's loop: on every {@code sleepInterval}, on every change of the cluster data (watch) and
- * within a quarter second of the postmaster exiting, it looks at PostgreSQL, publishes what it saw, converges one step, and
- * publishes again. A store outage changes nothing locally; the loop goes on and catches up.
+ * within a quarter second of the postmaster exiting, it looks at PostgreSQL, publishes what it saw, converges one
+ * step, and publishes again when that step did something. A store outage changes nothing locally; the loop
+ * goes on and catches up.
  */
 public final class KeeperLoop implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(KeeperLoop.class);
@@ -131,11 +132,13 @@ public final class KeeperLoop implements SmartLifecycle {
         Observation before = observer.observe();
         publish(cd, peers, before, true);
         if (cd != null) {
+            long actions = convergence.actions();
             convergence.converge(cd, peers, before);
             lastFailure = null;
+            if (convergence.actions() != actions) {
+                publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
+            }
         }
-        Observation after = observer.observe();
-        publish(cd, peers, after, false);
     }
 
     private ClusterData readClusterData() {
@@ -190,7 +193,7 @@ public final class KeeperLoop implements SmartLifecycle {
         boolean elected = db.isPresent() && cd.cluster().status().master() != null
                 && cd.cluster().status().master().equals(db.get().uid());
         view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
-                cd != null ? clock.instant() : view.lastConverge(), generation);
+                cd != null ? clock.instant() : view.lastConverge());
     }
 
     /** Replication lag: the master keeper's last published WAL position minus what this standby replayed. */

@@ -12,9 +12,9 @@ import java.time.Instant;
  * @param lagBytes       master's last published WAL position minus the replayed one; null when unknown
  */
 public record KeeperView(Observation observation, DB.Role assignedRole, boolean electedPrimary, Long lagBytes,
-                         Instant lastConverge, long generation) {
+                         Instant lastConverge) {
 
     public static KeeperView initial() {
-        return new KeeperView(Observation.down(false), null, false, null, null, -1);
+        return new KeeperView(Observation.down(false), null, false, null, null);
     }
 }

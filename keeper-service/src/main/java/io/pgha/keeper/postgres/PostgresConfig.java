@@ -105,21 +105,6 @@ public final class PostgresConfig {
                 .collect(Collectors.joining(", ")) + ")";
     }
 
-    /** The standby names of a {@link #synchronousStandbyNames} value, placeholders included. */
-    public static List<String> parseSynchronousStandbyNames(String value) {
-        int open = value.indexOf('(');
-        int close = value.lastIndexOf(')');
-        String list = open >= 0 && close > open ? value.substring(open + 1, close) : value;
-        List<String> out = new ArrayList<>();
-        for (String part : list.split(",")) {
-            String n = part.strip().replace("\"", "");
-            if (!n.isEmpty() && !n.equals("*")) {
-                out.add(n);
-            }
-        }
-        return out;
-    }
-
     /**
      * {@code pg_hba.conf}: the local superuser, replication and superuser access from the other keepers, then
      * the user's lines (or a safe default: password auth from anywhere). With {@code replicationOnly}, the

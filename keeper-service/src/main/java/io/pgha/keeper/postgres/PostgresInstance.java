@@ -47,10 +47,6 @@ public final class PostgresInstance {
         return pgData;
     }
 
-    public PgCommands commands() {
-        return commands;
-    }
-
     /** True when the data dir holds an initialized cluster. */
     public boolean exists() {
         return Files.exists(pgData.resolve("PG_VERSION")) && Files.exists(pgData.resolve("global/pg_control"));
