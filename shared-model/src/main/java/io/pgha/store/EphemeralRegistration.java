@@ -75,6 +75,16 @@ public final class EphemeralRegistration implements AutoCloseable {
         return lastError == null && written != null && written.equals(value.get());
     }
 
+    /**
+     * True while a value is written through a session that is still alive by the local deadline: once this
+     * turns false the store may already have deleted the key, so holders that others rely on must act as if
+     * they were gone (a proxy stops routing).
+     */
+    public boolean isLive() {
+        StoreSession s = session;
+        return !closed && s != null && s.isAlive() && written != null;
+    }
+
     /** Test and fencing hook: stop keep-alives without revoking, as if this process had died. */
     public void abandon() {
         closed = true;
@@ -92,8 +102,8 @@ public final class EphemeralRegistration implements AutoCloseable {
         }
         try {
             if (session == null || !session.isAlive()) {
-                session = store.openSession(ttl, reason -> update(value.get()));
                 written = null;
+                session = store.openSession(ttl, reason -> update(value.get()));
             }
             if (!v.equals(written)) {
                 session.putEphemeral(key, v);

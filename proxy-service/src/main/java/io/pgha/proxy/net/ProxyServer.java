@@ -1,0 +1,289 @@
+package io.pgha.proxy.net;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroupFuture;
+import io.netty.channel.socket.SocketChannel;
+import io.pgha.proxy.ProxyProperties;
+import io.pgha.proxy.route.Backend;
+import io.pgha.proxy.route.Routing;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listeners and the routes behind them. {@link #apply} installs a new {@link Routing}: a backend that is
+ * no longer wanted is retired (its connections closed), a new one gets a fresh route. {@link #listen} and
+ * {@link #stopListening} bind and unbind the listeners; fencing is the caller's decision.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    private final ProxyProperties props;
+    private final Transport transport;
+    private final Traffic traffic;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final Bootstrap backendTemplate;
+    private final Map<Listener, Channel> bound = new EnumMap<>(Listener.class);
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final AtomicLong backendSwitches = new AtomicLong();
+    private volatile Route readWrite;
+    private volatile Map<String, Route> readOnly = Map.of();
+    private volatile boolean listening;
+    private Backend lastPrimary;
+
+    public ProxyServer(ProxyProperties props, Transport transport, Traffic traffic) {
+        this.props = props;
+        this.transport = transport;
+        this.traffic = traffic;
+        this.acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(props.ioThreads(), transport.ioHandlerFactory());
+        Bootstrap b = new Bootstrap().channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) props.connectTimeout().toMillis());
+        transport.keepalive(b, props.tcpKeepalive());
+        this.backendTemplate = b;
+        log.info("event=transport transport={} ioThreads={}", transport, props.ioThreads() == 0
+                ? Runtime.getRuntime().availableProcessors() : props.ioThreads());
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public Traffic traffic() {
+        return traffic;
+    }
+
+    public boolean listening() {
+        return listening;
+    }
+
+    public long backendSwitches() {
+        return backendSwitches.get();
+    }
+
+    /** The current read-write backend, or null when read-write connections are refused. */
+    public Backend readWriteBackend() {
+        Route r = readWrite;
+        return r == null ? null : r.backend();
+    }
+
+    public List<Backend> readOnlyBackends() {
+        return readOnly.values().stream().map(Route::backend).toList();
+    }
+
+    Bootstrap backendBootstrap(EventLoop loop) {
+        return backendTemplate.clone(loop);
+    }
+
+    /**
+     * Picks a route for a new connection and admits the client to it, or returns null: refuse. Read-only
+     * connections go to the eligible standby with the fewest connections (ties rotate), else to the primary
+     * when {@code fallback-to-primary}, else nowhere.
+     */
+    Route admit(Listener listener, Channel client) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Route r = listener == Listener.RW ? readWrite : pickReadOnly();
+            if (r == null) {
+                return null;
+            }
+            if (r.admit(client)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private Route pickReadOnly() {
+        List<Route> candidates = new ArrayList<>(readOnly.values());
+        if (candidates.isEmpty()) {
+            return props.readOnly().fallbackToPrimary() ? readWrite : null;
+        }
+        int start = Math.floorMod(roundRobin.getAndIncrement(), candidates.size());
+        Route best = null;
+        for (int i = 0; i < candidates.size(); i++) {
+            Route r = candidates.get((start + i) % candidates.size());
+            if (!r.retired() && (best == null || r.active() < best.active())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Installs a routing. Returns the closing of every connection to a backend that is no longer wanted;
+     * the caller waits on it before acknowledging the proxy generation.
+     */
+    public synchronized Closing apply(Routing routing) {
+        List<ChannelGroupFuture> closing = new ArrayList<>();
+        int closed = 0;
+        Route rw = readWrite;
+        if (!Objects.equals(rw == null ? null : rw.backend(), routing.readWrite())) {
+            readWrite = routing.readWrite() == null ? null : new Route(routing.readWrite());
+            if (rw != null) {
+                closed += rw.size();
+                closing.add(rw.retire());
+            }
+            if (routing.readWrite() != null) {
+                if (lastPrimary != null && !lastPrimary.equals(routing.readWrite())) {
+                    backendSwitches.incrementAndGet();
+                }
+                lastPrimary = routing.readWrite();
+            }
+            log.info("event=read-write-backend from={} to={} closedConnections={}{}",
+                    rw == null ? "none" : rw.backend(), routing.readWrite() == null ? "none" : routing.readWrite(),
+                    closed, routing.reason() == null ? "" : " reason=\"" + routing.reason() + "\"");
+        }
+        Map<String, Route> next = new LinkedHashMap<>();
+        int closedRo = 0;
+        for (Backend b : routing.readOnly()) {
+            Route existing = readOnly.get(b.dbUid());
+            next.put(b.dbUid(), existing != null && existing.backend().equals(b) ? existing : new Route(b));
+        }
+        for (Route old : readOnly.values()) {
+            if (next.get(old.backend().dbUid()) != old) {
+                closedRo += old.size();
+                closing.add(old.retire());
+            }
+        }
+        if (!next.keySet().equals(readOnly.keySet()) || closedRo > 0) {
+            log.info("event=read-only-backends backends={} excluded={} closedConnections={}",
+                    next.values().stream().map(Route::backend).toList(), routing.excluded(), closedRo);
+        }
+        readOnly = Map.copyOf(next);
+        return new Closing(closing, closed + closedRo);
+    }
+
+    /** Binds the listeners; false (and nothing bound) when one cannot bind. */
+    public synchronized boolean listen() {
+        if (listening) {
+            return true;
+        }
+        try {
+            bind(Listener.RW, props.port());
+            if (props.readOnlyPort() != null) {
+                bind(Listener.RO, props.readOnlyPort());
+            }
+        } catch (RuntimeException e) {
+            log.error("event=bind-failed address={} reason=\"{}\"", props.listenAddress(), e.getMessage());
+            unbindAll();
+            return false;
+        }
+        listening = true;
+        log.info("event=listening address={} port={} readOnlyPort={}", props.listenAddress(), props.port(),
+                props.readOnlyPort() == null ? "none" : props.readOnlyPort());
+        return true;
+    }
+
+    /** Fences: unbinds the listeners and closes every connection. */
+    public synchronized Closing stopListening(String reason) {
+        boolean was = listening;
+        unbindAll();
+        listening = false;
+        Closing closing = apply(Routing.none(-1, reason));
+        if (was) {
+            log.warn("event=stopped-listening closedConnections={} reason=\"{}\"", closing.connections(), reason);
+        }
+        return closing;
+    }
+
+    private void bind(Listener listener, int port) {
+        ServerBootstrap b = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new FrontendHandler(ProxyServer.this, listener, traffic));
+                    }
+                });
+        transport.keepalive(b, props.tcpKeepalive());
+        Channel ch = b.bind(props.listenAddress(), port).syncUninterruptibly().channel();
+        bound.put(listener, ch);
+    }
+
+    private void unbindAll() {
+        for (Channel ch : bound.values()) {
+            ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        bound.clear();
+    }
+
+    /** The port a listener is bound to (for tests binding port 0), or -1. */
+    public synchronized int boundPort(Listener listener) {
+        Channel ch = bound.get(listener);
+        return ch == null ? -1 : ((java.net.InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    /**
+     * Shutdown: stop accepting, let open connections end on their own for {@code shutdown-grace}, close
+     * the rest, stop the event loops.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            unbindAll();
+            listening = false;
+        }
+        long deadline = System.nanoTime() + props.shutdownGrace().toNanos();
+        while (System.nanoTime() < deadline && openConnections() > 0) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        Closing c = stopListening("shutting down");
+        c.await(Duration.ofSeconds(5));
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("event=stopped");
+    }
+
+    private long openConnections() {
+        return traffic.active(Listener.RW) + traffic.active(Listener.RO);
+    }
+
+    /** Connections being closed by a routing change. */
+    public record Closing(List<ChannelGroupFuture> futures, int connections) {
+        /** Waits until they are closed (or the wait ends); true when all are. */
+        public boolean await(Duration wait) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            for (ChannelGroupFuture f : futures) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
