@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ public final class ProxyServer implements AutoCloseable {
     private volatile Route readWrite;
     private volatile Map<String, Route> readOnly = Map.of();
     private volatile boolean listening;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private Backend lastPrimary;
 
     public ProxyServer(ProxyProperties props, Transport transport, Traffic traffic) {
@@ -178,8 +180,8 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds the listeners; false (and nothing bound) when one cannot bind. */
     public synchronized boolean listen() {
-        if (listening) {
-            return true;
+        if (listening || closed.get()) {
+            return listening;
         }
         try {
             bind(Listener.RW, props.port());
@@ -248,6 +250,9 @@ public final class ProxyServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         synchronized (this) {
             unbindAll();
             listening = false;

@@ -1,0 +1,457 @@
+package io.pgha.proxy;
+
+import static io.pgha.proxy.ClusterViewFixture.aView;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.model.JsonCodec;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.ProxyInfo;
+import io.pgha.store.ClusterStore;
+import io.pgha.store.StoreKeys;
+import io.pgha.store.etcd.EtcdClusterStore;
+import io.pgha.testing.EtcdExtension;
+import io.pgha.testing.FreePorts;
+import io.pgha.testing.PgClient;
+import io.pgha.testing.PgServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The proxy in-process against real etcd and three real PostgreSQL 15 servers (p1 primary, s1 and s2 streaming
+ * standbys). The test plays the sentinel: it writes cluster data and keeper infos built from the servers' real
+ * WAL positions, and checks where connections land, when they are closed, and what the proxy acknowledges.
+ * Tests run in order; the last ones promote s1 and stop the store.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProxyIntegrationTest {
+    @RegisterExtension
+    static final EtcdExtension ETCD = new EtcdExtension();
+    private static final String CLUSTER = "proxyit";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static Path base;
+    private static PgServer p1;
+    private static PgServer s1;
+    private static PgServer s2;
+    private static ClusterStore store;
+    private static RunningProxy proxy;
+    private static long generation = 10;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        base = Files.createTempDirectory("pgha-proxy-it-");
+        p1 = PgServer.primary(base, "p1");
+        s1 = PgServer.standbyOf(p1, base, "s1");
+        s2 = PgServer.standbyOf(p1, base, "s2");
+        store = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", CLUSTER),
+                Duration.ofSeconds(2));
+        publish(realView());
+        proxy = RunningProxy.start(CLUSTER, "pa", "--pgha.proxy.read-only.max-lag=1MB");
+    }
+
+    @AfterAll
+    static void stopServers() {
+        for (AutoCloseable c : new AutoCloseable[] {proxy, store, s2, s1, p1}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void readWriteConnectionsLandOnThePrimaryAndTheGenerationIsAcknowledged() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(proxy.rw()));
+        assertThat(proxy.rw().value("select pg_is_in_recovery()")).isEqualTo("f");
+        assertThat(proxy.rw().value("select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
+        ProxyInfo info = proxyInfo("pa");
+        assertThat(info.generation()).isEqualTo(generation);
+        assertThat(info.listening()).isTrue();
+        assertThat(proxy.health()).contains("\"status\":\"UP\"").contains("db1@127.0.0.1:" + p1.port());
+    }
+
+    @Test
+    @Order(2)
+    void readOnlyConnectionsAreSpreadOverTheStandbysByLeastConnections() throws Exception {
+        List<Connection> held = new ArrayList<>();
+        try {
+            Map<String, Integer> perPort = new HashMap<>();
+            for (int i = 0; i < 6; i++) {
+                Connection c = proxy.ro().connect();
+                held.add(c);
+                assertThat(query(c, "select pg_is_in_recovery()")).isEqualTo("t");
+                perPort.merge(query(c, "select inet_server_port()"), 1, Integer::sum);
+            }
+            assertThat(perPort).isEqualTo(Map.of(String.valueOf(s1.port()), 3, String.valueOf(s2.port()), 3));
+        } finally {
+            closeAll(held);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aLaggingStandbyIsDroppedAndWithoutEligibleStandbysReadsFallBackOrAreRefused() throws Exception {
+        s2.client().exec("select pg_wal_replay_pause()");
+        try (RunningProxy fallback = RunningProxy.start(CLUSTER, "pb", "--pgha.proxy.read-only.max-lag=1MB",
+                "--pgha.proxy.read-only.fallback-to-primary=true")) {
+            Connection onS2 = connectUntilPort(proxy.ro(), s2.port());
+            p1.client().exec("create table if not exists filler (t text); "
+                    + "insert into filler select repeat('x', 1000) from generate_series(1, 3000)");
+            publish(realView());
+
+            // s2 fell behind: its open connection is closed and new reads avoid it.
+            await().atMost(Duration.ofSeconds(5)).until(() -> !onS2.isValid(1));
+            for (int i = 0; i < 4; i++) {
+                assertThat(proxy.ro().value("select inet_server_port()")).isEqualTo(String.valueOf(s1.port()));
+            }
+
+            // No eligible standby at all: pa refuses reads, pb (fallback) sends them to the primary.
+            publish(realView().report("k2", ClusterViewFixture::stopped));
+            await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(fallback.ro()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !canQuery(proxy.ro()));
+            assertThat(fallback.ro().value("select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
+            assertThat(fallback.ro().value("select pg_is_in_recovery()")).isEqualTo("f");
+            assertThatThrownBy(() -> proxy.ro().value("select 1")).isInstanceOf(SQLException.class);
+        } finally {
+            s2.client().exec("select pg_wal_replay_resume()");
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            publish(realView());
+            return replayLag(s2) == 0;
+        });
+        Connection back = connectUntilPort(proxy.ro(), s2.port());
+        back.close();
+    }
+
+    @Test
+    @Order(4)
+    void twoHundredConcurrentClientsWorkWhileGarbageAndResetsEndOnlyTheirOwnConnection() throws Exception {
+        try (Connection bystander = proxy.rw().connect()) {
+            ExecutorService pool = Executors.newFixedThreadPool(200);
+            AtomicInteger queries = new AtomicInteger();
+            List<Future<?>> clients = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                clients.add(pool.submit(() -> {
+                    try (Connection c = proxy.rw().connect(); Statement st = c.createStatement()) {
+                        for (int q = 0; q < 20; q++) {
+                            try (ResultSet rs = st.executeQuery("select count(*) from generate_series(1, 100)")) {
+                                rs.next();
+                                assertThat(rs.getInt(1)).isEqualTo(100);
+                                queries.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            byte[] garbage = new byte[64 * 1024];
+            new Random(7).nextBytes(garbage);
+            try (Socket g = new Socket()) {
+                g.connect(new InetSocketAddress("127.0.0.1", proxy.rwPort()), 2000);
+                g.setSoTimeout(10_000);
+                g.getOutputStream().write(garbage);
+                assertThat(drainUntilClosed(g.getInputStream())).as("garbage client closed by the other end")
+                        .isTrue();
+            }
+            try (Socket reset = new Socket()) {
+                reset.connect(new InetSocketAddress("127.0.0.1", proxy.rwPort()), 2000);
+                reset.getOutputStream().write(new byte[] {0, 0, 0, 8});
+                reset.setSoLinger(true, 0); // close sends RST
+            }
+            for (Future<?> f : clients) {
+                f.get();
+            }
+            pool.shutdown();
+            assertThat(queries.get()).isEqualTo(200 * 20);
+            assertThat(query(bystander, "select 42")).isEqualTo("42");
+        }
+        assertThat(proxy.prometheus()).contains("pgha_proxy_connections_total{cluster=\"" + CLUSTER
+                + "\",listener=\"rw\"}").contains("pgha_proxy_bytes_total");
+    }
+
+    @Test
+    @Order(5)
+    void aMasterChangeClosesOldConnectionsAtOnceAndNewOnesLandOnTheNewPrimary() throws Exception {
+        Connection old = proxy.rw().connect();
+        assertThat(query(old, "select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
+
+        // Sentinel handshake step 1: nobody named. Old connections closed, new ones refused, generation acked.
+        long cleared = ++generation;
+        long t0 = System.nanoTime();
+        publish(realView().named(null));
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> !old.isValid(1));
+        long closedMs = (System.nanoTime() - t0) / 1_000_000;
+        await().atMost(Duration.ofSeconds(2)).until(() -> proxyInfo("pa").generation() == cleared);
+        assertThatThrownBy(() -> proxy.rw().value("select 1")).isInstanceOf(SQLException.class);
+
+        // Step 2: s1 promoted and named.
+        s1.promote();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "f".equals(s1.client().value("select pg_is_in_recovery()")));
+        generation++;
+        publish(aView().master("db2", "k2", s1.port(), lsn(s1, "pg_current_wal_lsn()")).generation(generation));
+        await().atMost(Duration.ofSeconds(2)).until(() -> canQuery(proxy.rw()));
+        assertThat(proxy.rw().value("select inet_server_port()")).isEqualTo(String.valueOf(s1.port()));
+        assertThat(proxy.rw().value("select pg_is_in_recovery()")).isEqualTo("f");
+
+        // A direct change (no handshake) also closes the old primary's connections within 1 s.
+        Connection onS1 = proxy.rw().connect();
+        generation++;
+        t0 = System.nanoTime();
+        publish(aView().master("db1", "k1", p1.port(), lsn(p1, "pg_current_wal_lsn()")).generation(generation));
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> !onS1.isValid(1));
+        long directMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(proxy.rw().value("select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
+        assertThat(proxy.prometheus()).containsPattern("pgha_proxy_backend_switches_total\\{[^}]*\\} [2-9]");
+        System.out.printf("measured: old read-write connection closed %d ms after the handshake write, %d ms after"
+                + " a direct master change%n", closedMs, directMs);
+    }
+
+    @Test
+    @Order(6)
+    void aShortStoreBlipKeepsConnectionsAndALongOutageFencesUntilTheStoreIsBack() throws Exception {
+        try (Connection c = proxy.rw().connect()) {
+            ETCD.etcd().freeze();
+            try {
+                await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> canConnect(proxy.rwPort()));
+            } finally {
+                ETCD.etcd().thaw();
+            }
+            assertThat(query(c, "select 1")).isEqualTo("1");
+
+            ETCD.etcd().freeze();
+            long t0 = System.nanoTime();
+            try {
+                await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> !canConnect(proxy.rwPort()));
+                long fencedMs = (System.nanoTime() - t0) / 1_000_000;
+                assertThat(c.isValid(1)).as("open connection closed by the fence").isFalse();
+                assertThat(proxy.readinessStatus()).isEqualTo(503);
+                assertThat(proxy.health()).contains("\"status\":\"DOWN\"");
+                System.out.printf("measured: listener closed %d ms after the store froze (proxyTimeout 4 s)%n",
+                        fencedMs);
+            } finally {
+                ETCD.etcd().thaw();
+            }
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(proxy.rw()));
+        assertThat(proxy.readinessStatus()).isEqualTo(200);
+        assertThat(proxyInfo("pa").listening()).isTrue();
+    }
+
+    @Test
+    @Order(7)
+    void anUnreachableBackendClosesTheClientPromptly() throws Exception {
+        ClusterStore other = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", "nobackend"),
+                Duration.ofSeconds(2));
+        int dead = FreePorts.next();
+        ClusterViewFixture v = aView().master("db1", "k1", dead, 0);
+        other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(v.clusterData()));
+        try (other; RunningProxy p = RunningProxy.start("nobackend", "pc")) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> canConnect(p.rwPort()));
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> p.rw().value("select 1")).isInstanceOf(SQLException.class);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void shutdownStopsListeningAndClosesConnections() throws Exception {
+        RunningProxy p = RunningProxy.start(CLUSTER, "pd", "--pgha.proxy.shutdown-grace=200ms");
+        await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(p.rw()));
+        try (Connection c = p.rw().connect()) {
+            p.close();
+            assertThat(c.isValid(1)).isFalse();
+            assertThat(canConnect(p.rwPort())).isFalse();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.get(StoreKeys.PROXIES + "pd").isEmpty());
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    /** The three servers as a sentinel would describe them, with their current WAL positions. */
+    private static ClusterViewFixture realView() throws SQLException {
+        return aView().master("db1", "k1", p1.port(), lsn(p1, "pg_current_wal_lsn()"))
+                .standby("db2", "k2", s1.port(), lsn(s1, "pg_last_wal_replay_lsn()"))
+                .standby("db3", "k3", s2.port(), lsn(s2, "pg_last_wal_replay_lsn()"))
+                .generation(generation);
+    }
+
+    private static void publish(ClusterViewFixture view) {
+        for (Map.Entry<String, KeeperInfo> e : view.infos().entrySet()) {
+            store.put(StoreKeys.KEEPERS + e.getKey(), JsonCodec.write(e.getValue()));
+        }
+        for (String k : List.of("k1", "k2", "k3")) {
+            if (!view.infos().containsKey(k)) {
+                store.delete(StoreKeys.KEEPERS + k);
+            }
+        }
+        store.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(view.clusterData()));
+    }
+
+    private static long lsn(PgServer s, String function) throws SQLException {
+        String[] parts = s.client().value("select " + function).split("/");
+        return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
+    }
+
+    private static long replayLag(PgServer standby) throws SQLException {
+        return lsn(p1, "pg_current_wal_lsn()") - lsn(standby, "pg_last_wal_replay_lsn()");
+    }
+
+    private static ProxyInfo proxyInfo(String uid) {
+        return store.get(StoreKeys.PROXIES + uid).map(v -> JsonCodec.read(v.value(), ProxyInfo.class, "proxy info"))
+                .orElseThrow();
+    }
+
+    private static Connection connectUntilPort(PgClient client, int port) throws SQLException {
+        List<Connection> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                Connection c = client.connect();
+                if (query(c, "select inet_server_port()").equals(String.valueOf(port))) {
+                    return c;
+                }
+                others.add(c);
+            }
+        } finally {
+            closeAll(others);
+        }
+        throw new AssertionError("no connection landed on port " + port);
+    }
+
+    private static String query(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static boolean canQuery(PgClient client) {
+        try {
+            return client.value("select 1").equals("1");
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static boolean canConnect(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Reads until EOF (true) or a reset (true) — the other end closed; false on timeout. */
+    private static boolean drainUntilClosed(InputStream in) {
+        byte[] buf = new byte[4096];
+        try {
+            while (in.read(buf) >= 0) {
+                // PostgreSQL may answer with an error message first
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static void closeAll(List<Connection> connections) {
+        for (Connection c : connections) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // already closed
+            }
+        }
+    }
+
+    /** One proxy-service application context on free ports. */
+    record RunningProxy(ConfigurableApplicationContext ctx, int rwPort, int roPort) implements AutoCloseable {
+        static RunningProxy start(String cluster, String uid, String... extra) {
+            int rw = FreePorts.next();
+            int ro = FreePorts.next();
+            List<String> args = new ArrayList<>(List.of("--pgha.cluster-name=" + cluster,
+                    "--pgha.store.endpoints=" + ETCD.endpoint(), "--pgha.store.timeout=1s", "--server.port=0",
+                    "--pgha.proxy.uid=" + uid, "--pgha.proxy.listen-address=127.0.0.1",
+                    "--pgha.proxy.port=" + rw, "--pgha.proxy.read-only-port=" + ro));
+            args.addAll(List.of(extra));
+            return new RunningProxy(new SpringApplicationBuilder(ProxyApplication.class)
+                    .run(args.toArray(String[]::new)), rw, ro);
+        }
+
+        PgClient rw() {
+            return new PgClient(rwPort, "postgres", "");
+        }
+
+        PgClient ro() {
+            return new PgClient(roPort, "postgres", "");
+        }
+
+        String http(String path) throws Exception {
+            return HTTP.send(request(path), HttpResponse.BodyHandlers.ofString()).body();
+        }
+
+        String health() throws Exception {
+            return http("/actuator/health/proxy");
+        }
+
+        String prometheus() throws Exception {
+            return http("/actuator/prometheus");
+        }
+
+        int readinessStatus() throws Exception {
+            return HTTP.send(request("/actuator/health/readiness"), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        }
+
+        private HttpRequest request(String path) {
+            return HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + ctx.getEnvironment().getProperty("local.server.port") + path)).build();
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+    }
+}
