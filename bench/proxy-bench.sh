@@ -2,7 +2,8 @@
 # Proxy throughput: pgbench select-only (-S, 16 clients) against one PostgreSQL 15, directly, through pgha's
 # read-write listener and through HAProxy 2.6 in TCP mode, interleaved in the same run and repeated.
 # Prints TPS and average latency per run and the ratios, and writes the table to docs/benchmarks.md.
-#   bench/proxy-bench.sh            (BENCH_DURATION=20 seconds per pgbench run, BENCH_ROUNDS=3, BENCH_CLIENTS=16)
+#   bench/proxy-bench.sh            (BENCH_DURATION=20 seconds per pgbench run, BENCH_ROUNDS=3, BENCH_CLIENTS=16, BENCH_WARMUP=30)
+#   BENCH_PROXY_ARGS / BENCH_PROXY_JAVA_OPTS: extra arguments for the pgha proxy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${BENCH_DURATION:-20}
@@ -14,6 +15,7 @@ ETCD_PORT=$BASE; PG_PORT=$((BASE + 2)); PGHA_PORT=$((BASE + 3)); HAPROXY_PORT=$(
 WORK=$(mktemp -d /tmp/pgha-bench.XXXXXX)
 chmod 755 "$WORK"
 log() { printf '[proxy-bench] %s\n' "$*" >&2; }
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
@@ -108,27 +110,35 @@ pgready() { $PG_BIN/psql -h 127.0.0.1 -p "$1" -U postgres -Atc 'select 1' postgr
 wait_for "pgha proxy" 60 pgready $PGHA_PORT
 wait_for "haproxy" 10 pgready $HAPROXY_PORT
 TRANSPORT=$(curl -s http://127.0.0.1:$HTTP_PORT/actuator/health/proxy | grep -o '"transport":"[a-z]*"' | cut -d'"' -f4)
-HAPROXY_VERSION=$(haproxy -v | head -1 | awk '{print $3}')
+HAPROXY_VERSION=$(haproxy -v 2>&1 | awk 'NR == 1 {print $3}')
 
-run() { # port seconds -> "tps latency_ms"
-  $PG_BIN/pgbench -n -S -c "$CLIENTS" -j 2 -T "$2" -h 127.0.0.1 -p "$1" -U postgres postgres 2>/dev/null \
-    | awk '/^latency average/ {lat=$4} /^tps/ {tps=$3} END {printf "%.0f %.3f\n", tps, lat}'
+cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+run() { # port seconds [pid] -> "tps latency_ms proxy_cpu_us_per_tx"
+  local before after out
+  before=$(cpu_ticks "${3:-}")
+  out=$($PG_BIN/pgbench -n -S -c "$CLIENTS" -j 2 -T "$2" -h 127.0.0.1 -p "$1" -U postgres postgres 2>/dev/null)
+  after=$(cpu_ticks "${3:-}")
+  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /^latency average/ {lat=$4} /^tps/ {tps=$3} /actually processed/ {tx=$NF}
+    END {printf "%.0f %.3f %.1f\n", tps, lat, (tx > 0 ? ticks * 1e6 / hz / tx : 0)}'
 }
 declare -A PORT=([direct]=$PG_PORT [pgha]=$PGHA_PORT [haproxy]=$HAPROXY_PORT)
-log "warming up (JIT and caches), 10 s each"
-for t in direct pgha haproxy; do run "${PORT[$t]}" 10 >/dev/null; done
+declare -A PID=([direct]="" [pgha]=$(cat "$WORK/proxy.pid") [haproxy]=$(cat "$WORK/haproxy.pid"))
+WARMUP=${BENCH_WARMUP:-30}
+log "warming up each target for $WARMUP s (the JVM's JIT needs ~30 s of load to finish compiling the data path)"
+for t in direct pgha haproxy; do run "${PORT[$t]}" "$WARMUP" >/dev/null; done
 
 ROWS=()
 for r in $(seq "$ROUNDS"); do
-  declare -A TPS=() LAT=()
+  declare -A TPS=() LAT=() CPU=()
   for t in direct pgha haproxy; do
-    read -r tps lat < <(run "${PORT[$t]}" "$DURATION")
-    TPS[$t]=$tps; LAT[$t]=$lat
-    log "round $r $t: $tps tps, $lat ms"
+    read -r tps lat cpu < <(run "${PORT[$t]}" "$DURATION" "${PID[$t]}")
+    TPS[$t]=$tps; LAT[$t]=$lat; CPU[$t]=$cpu
+    log "round $r $t: $tps tps, $lat ms, proxy CPU $cpu us/transaction"
   done
   ROWS+=("$(awk -v r="$r" -v d="${TPS[direct]}" -v p="${TPS[pgha]}" -v h="${TPS[haproxy]}" \
-    -v dl="${LAT[direct]}" -v pl="${LAT[pgha]}" -v hl="${LAT[haproxy]}" 'BEGIN {
-      printf "| %d | %d (%.3f ms) | %d (%.3f ms) | %d (%.3f ms) | %.2f | %.2f | %.2f |", r, d, dl, p, pl, h, hl, p/d, h/d, p/h }')")
+    -v dl="${LAT[direct]}" -v pl="${LAT[pgha]}" -v hl="${LAT[haproxy]}" -v pc="${CPU[pgha]}" -v hc="${CPU[haproxy]}" 'BEGIN {
+      printf "| %d | %d (%.3f ms) | %d (%.3f ms) | %d (%.3f ms) | %.2f | %.2f | %.2f | %.1f | %.1f |", r, d, dl, p, pl, h, hl, p/d, h/d, p/h, pc, hc }')")
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -142,10 +152,10 @@ TABLE=$(cat <<MD
 ## Proxy: pgbench select-only through pgha vs HAProxy
 
 $(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB · PostgreSQL $($PG_BIN/postgres --version | awk '{print $3}'), HAProxy $HAPROXY_VERSION (TCP mode), pgha proxy transport $TRANSPORT ·
-command: \`bench/proxy-bench.sh\` (pgbench -S -c $CLIENTS -j 2 -T $DURATION, scale 10, $ROUNDS interleaved rounds after a 10 s warm-up of each)
+command: \`bench/proxy-bench.sh\` (pgbench -S -c $CLIENTS -j 2 -T $DURATION, scale 10, $ROUNDS interleaved rounds after a $WARMUP s warm-up of each; CPU = the proxy process's user+system time per transaction)
 
-| round | direct tps (avg latency) | pgha tps | HAProxy tps | pgha / direct | HAProxy / direct | pgha / HAProxy |
-|---|---|---|---|---|---|---|
+| round | direct tps (avg latency) | pgha tps | HAProxy tps | pgha / direct | HAProxy / direct | pgha / HAProxy | pgha CPU µs/tx | HAProxy CPU µs/tx |
+|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 
 Median pgha / HAProxy: **$MED_PH** (pgha / direct $MED_PD, HAProxy / direct $MED_HD). Every proxy shares the two

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs a pgha cluster on this machine: etcd, 3 keepers (PostgreSQL 15) and 2 sentinels, by PID, no Docker.
+# Runs a pgha cluster on this machine: etcd, 3 keepers (PostgreSQL 15), 2 sentinels and a proxy, by PID, no Docker.
 #   scripts/local-cluster.sh up | status | kill-primary | down
 # Settings (environment): PGHA_LOCAL_DIR (data and logs, default .cluster), PGHA_LOCAL_BASE_PORT (default
-# 15400: etcd +0/+1, keeper k1..k3 PostgreSQL +11..+13 and HTTP +21..+23, sentinels HTTP +31..+32),
-# PGHA_LOCAL_SPEC (initial cluster spec JSON). The proxy and the admin API join this script with their issues.
+# 15400: etcd +0/+1, proxy read-write +5 and read-only +6, keeper k1..k3 PostgreSQL +11..+13 and HTTP +21..+23,
+# sentinels HTTP +31..+32, proxy HTTP +41), PGHA_LOCAL_SPEC (initial cluster spec JSON). The admin API joins
+# this script with its issue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${PGHA_LOCAL_DIR:-$PWD/.cluster}
@@ -27,7 +28,8 @@ install_missing() {
 }
 
 build_if_needed() {
-  if [ ! -f keeper-service/target/keeper-service.jar ] || [ ! -f sentinel-service/target/sentinel-service.jar ]; then
+  if [ ! -f keeper-service/target/keeper-service.jar ] || [ ! -f sentinel-service/target/sentinel-service.jar ] \
+    || [ ! -f proxy-service/target/proxy-service.jar ]; then
     log "building the jars (./mvnw -DskipTests package)"
     ./mvnw -B -q -ntp -DskipTests package
   fi
@@ -79,6 +81,9 @@ up() {
       --pgha.cluster-name=$CLUSTER --pgha.store.endpoints=$ETCD --server.port=$((BASE + 30 + i)) \
       --pgha.sentinel.uid=s$i --pgha.sentinel.initial-cluster-spec="$SPEC"
   done
+  alive p1 || start p1 java -Xmx256m -jar proxy-service/target/proxy-service.jar --pgha.cluster-name=$CLUSTER \
+    --pgha.store.endpoints=$ETCD --server.port=$((BASE + 41)) --pgha.proxy.uid=p1 \
+    --pgha.proxy.listen-address=127.0.0.1 --pgha.proxy.port=$((BASE + 5)) --pgha.proxy.read-only-port=$((BASE + 6))
   log "waiting for a primary and two streaming standbys (first start: initdb and base backups)"
   local deadline=$((SECONDS + 300)) p=""
   while [ $SECONDS -lt $deadline ]; do
@@ -95,9 +100,11 @@ up() {
   cat <<MSG
 
 Connect (password in $DIR/superuser.pw):
-  primary:  PGPASSWORD=\$(cat $DIR/superuser.pw) psql -h 127.0.0.1 -p $((BASE + 10 + p)) -U postgres
-  any node: ports $((BASE + 11)) $((BASE + 12)) $((BASE + 13)); /primary and /replica on HTTP ports $((BASE + 21))-$((BASE + 23))
-Logs: $DIR/{etcd,k1,k2,k3,s1,s2}.log      Stop: scripts/local-cluster.sh down
+  primary, through the proxy (follows failovers):
+            PGPASSWORD=\$(cat $DIR/superuser.pw) psql -h 127.0.0.1 -p $((BASE + 5)) -U postgres
+  reads spread over the standbys: port $((BASE + 6))
+  one node directly: ports $((BASE + 11)) $((BASE + 12)) $((BASE + 13)); /primary and /replica on HTTP ports $((BASE + 21))-$((BASE + 23))
+Logs: $DIR/{etcd,k1,k2,k3,s1,s2,p1}.log      Stop: scripts/local-cluster.sh down
 MSG
 }
 
@@ -111,6 +118,9 @@ status() {
     printf '%-4s %-8s %-6s %-6s %s\n' k$i "$(alive k$i && echo running || echo stopped)" $((BASE + 10 + i)) "$role" \
       "$(curl -s "http://127.0.0.1:$((BASE + 20 + i))/health" || true)"
   done
+  printf '%-4s %-8s rw=%s ro=%s\n' p1 "$(alive p1 && echo running || echo stopped)" \
+    "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readWrite":"[^"]*"' | cut -d'"' -f4)" \
+    "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readOnly":\[[^]]*\]' | cut -d: -f2)"
   for i in 1 2; do
     printf '%-4s %-8s leader=%s\n' s$i "$(alive s$i && echo running || echo stopped)" \
       "$(curl -s "http://127.0.0.1:$((BASE + 30 + i))/actuator/health" | grep -o '"leader":[a-z]*' | cut -d: -f2)"
@@ -125,7 +135,7 @@ kill_primary() {
 }
 
 down() {
-  for n in s1 s2 k1 k2 k3; do
+  for n in p1 s1 s2 k1 k2 k3; do
     alive $n && kill -9 "$(cat "$DIR/$n.pid")" 2>/dev/null || true
   done
   for i in 1 2 3; do

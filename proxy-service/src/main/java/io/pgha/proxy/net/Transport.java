@@ -7,6 +7,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -38,14 +39,16 @@ public enum Transport {
 
         @Override
         void keepalive(ServerBootstrap server, ProxyProperties.TcpKeepalive k) {
-            server.childOption(EpollChannelOption.TCP_KEEPIDLE, seconds(k.idle()))
+            server.childOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
+                    .childOption(EpollChannelOption.TCP_KEEPIDLE, seconds(k.idle()))
                     .childOption(EpollChannelOption.TCP_KEEPINTVL, seconds(k.interval()))
                     .childOption(EpollChannelOption.TCP_KEEPCNT, k.count());
         }
 
         @Override
         void keepalive(Bootstrap client, ProxyProperties.TcpKeepalive k) {
-            client.option(EpollChannelOption.TCP_KEEPIDLE, seconds(k.idle()))
+            client.option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
+                    .option(EpollChannelOption.TCP_KEEPIDLE, seconds(k.idle()))
                     .option(EpollChannelOption.TCP_KEEPINTVL, seconds(k.interval()))
                     .option(EpollChannelOption.TCP_KEEPCNT, k.count());
         }
