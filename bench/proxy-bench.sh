@@ -141,6 +141,32 @@ for r in $(seq "$ROUNDS"); do
       printf "| %d | %d (%.3f ms) | %d (%.3f ms) | %d (%.3f ms) | %.2f | %.2f | %.2f | %.1f | %.1f |", r, d, dl, p, pl, h, hl, p/d, h/d, p/h, pc, hc }')")
 done
 
+# ---- idle connections: what thousands of open, silent connections cost the proxy -------------------------
+IDLE=${BENCH_IDLE_CONNECTIONS:-2000}
+SINK_PORT=$((BASE + 6))
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+heap_mb() { # live heap after a full GC
+  jcmd "$1" GC.run >/dev/null 2>&1 || true
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K,?/, "", v); print int(v / 1024); exit}}'
+}
+PROXY_PID=$(cat "$WORK/proxy.pid")
+coproc IDLER { java bench/IdleConnections.java "$SINK_PORT" "$PGHA_PORT" "$IDLE" 2>&1; }
+read -r line <&"${IDLER[0]}"   # listening
+CD_SINK=${CD//\"port\":$PG_PORT/\"port\":$SINK_PORT}
+CD_SINK=${CD_SINK//\"generation\":1,\"spec\":\{\"masterDbUid\"/\"generation\":2,\"spec\":\{\"masterDbUid\"}
+curl -sf -X POST http://127.0.0.1:$ETCD_PORT/v3/kv/put \
+  -d "{\"key\":\"$(b64 pgha/bench/clusterdata)\",\"value\":\"$(b64 "$CD_SINK")\"}" >/dev/null
+wait_for "the proxy to route to the sink" 10 sh -c "curl -s http://127.0.0.1:$HTTP_PORT/actuator/health/proxy | grep -q ':$SINK_PORT'"
+RSS0=$(rss_kb "$PROXY_PID"); HEAP0=$(heap_mb "$PROXY_PID")
+echo go >&"${IDLER[1]}"
+read -r line <&"${IDLER[0]}"   # ready <n>
+RSS1=$(rss_kb "$PROXY_PID"); HEAP1=$(heap_mb "$PROXY_PID")
+ACTIVE=$(curl -s http://127.0.0.1:$HTTP_PORT/actuator/prometheus | awk '/^pgha_proxy_connections_active\{.*listener="rw"/ {print int($2)}')
+echo done >&"${IDLER[1]}"
+log "idle: $line, proxy reports $ACTIVE active; RSS $RSS0 -> $RSS1 KiB, live heap $HEAP0 -> $HEAP1 MiB"
+IDLE_ROW=$(awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" 'BEGIN {
+  printf "| %d | %.0f → %.0f MiB | %.1f KiB | %d → %d MiB | %.1f KiB |", n, r0/1024, r1/1024, (r1-r0)/n, h0, h1, (h1-h0)*1024/n }')
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 MED_PH=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '{gsub(/ /,"",$8); print $8}' | median)
 MED_PD=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '{gsub(/ /,"",$6); print $6}' | median)
@@ -160,6 +186,13 @@ $(printf '%s\n' "${ROWS[@]}")
 
 Median pgha / HAProxy: **$MED_PH** (pgha / direct $MED_PD, HAProxy / direct $MED_HD). Every proxy shares the two
 cores with pgbench and PostgreSQL, so the ratio to direct measures the CPU each proxy spends per forwarded message.
+
+Idle connections ($IDLE clients connected through the read-write listener to a backend that never answers;
+RSS of the proxy process, live heap after a full GC):
+
+| connections | RSS | RSS per connection | live heap | heap per connection |
+|---|---|---|---|---|
+$IDLE_ROW
 <!-- proxy-bench:end -->
 MD
 )

@@ -15,7 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param readOnlyPort   read-only listener (absent = none)
  * @param transport      {@code auto} (epoll when available, else NIO), {@code epoll} (fail if missing) or
  *                       {@code nio}
- * @param ioThreads      event loop threads for connections (0 = one per core)
+ * @param ioThreads      event loop threads for connections (0 = half the cores, at least one)
  * @param connectTimeout how long a backend connect may take before the client is closed
  * @param shutdownGrace  on shutdown, how long open connections may finish on their own before being closed
  */

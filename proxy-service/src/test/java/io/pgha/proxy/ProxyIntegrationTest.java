@@ -73,7 +73,7 @@ class ProxyIntegrationTest {
     @BeforeAll
     static void startServers() throws Exception {
         base = Files.createTempDirectory("pgha-proxy-it-");
-        p1 = PgServer.primary(base, "p1");
+        p1 = PgServer.primary(base, "p1", "ssl = on");
         s1 = PgServer.standbyOf(p1, base, "s1");
         s2 = PgServer.standbyOf(p1, base, "s2");
         store = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", CLUSTER),
@@ -93,6 +93,7 @@ class ProxyIntegrationTest {
                 // best effort
             }
         }
+        org.springframework.util.FileSystemUtils.deleteRecursively(base.toFile());
     }
 
     @Test
@@ -109,6 +110,35 @@ class ProxyIntegrationTest {
 
     @Test
     @Order(2)
+    void tlsAndHalfClosePassThrough() throws Exception {
+        try (Connection tls = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.rwPort()
+                + "/postgres?sslmode=require&connectTimeout=5", "postgres", "")) {
+            assertThat(query(tls, "select ssl from pg_stat_ssl where pid = pg_backend_pid()")).isEqualTo("t");
+        }
+        // A client that sends its query and then shuts down its sending side still receives the answer.
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", proxy.rwPort()), 2000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(startupAndQuery("select 42"));
+            s.shutdownOutput();
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(answer).as("query answer after the client's FIN").contains("SELECT 1").contains("42");
+        }
+    }
+
+    /** A protocol 3.0 startup packet (user postgres, trust) followed by a simple query. */
+    private static byte[] startupAndQuery(String sql) {
+        java.nio.charset.Charset ascii = java.nio.charset.StandardCharsets.US_ASCII;
+        byte[] params = "user\0postgres\0database\0postgres\0\0".getBytes(ascii);
+        byte[] q = (sql + "\0").getBytes(ascii);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + params.length + 5 + q.length);
+        b.putInt(8 + params.length).putInt(196608).put(params);
+        b.put((byte) 'Q').putInt(4 + q.length).put(q);
+        return b.array();
+    }
+
+    @Test
+    @Order(3)
     void readOnlyConnectionsAreSpreadOverTheStandbysByLeastConnections() throws Exception {
         List<Connection> held = new ArrayList<>();
         try {
@@ -126,7 +156,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aLaggingStandbyIsDroppedAndWithoutEligibleStandbysReadsFallBackOrAreRefused() throws Exception {
         s2.client().exec("select pg_wal_replay_pause()");
         try (RunningProxy fallback = RunningProxy.start(CLUSTER, "pb", "--pgha.proxy.read-only.max-lag=1MB",
@@ -161,7 +191,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void twoHundredConcurrentClientsWorkWhileGarbageAndResetsEndOnlyTheirOwnConnection() throws Exception {
         try (Connection bystander = proxy.rw().connect()) {
             ExecutorService pool = Executors.newFixedThreadPool(200);
@@ -207,7 +237,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aMasterChangeClosesOldConnectionsAtOnceAndNewOnesLandOnTheNewPrimary() throws Exception {
         Connection old = proxy.rw().connect();
         assertThat(query(old, "select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
@@ -244,7 +274,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aShortStoreBlipKeepsConnectionsAndALongOutageFencesUntilTheStoreIsBack() throws Exception {
         try (Connection c = proxy.rw().connect()) {
             ETCD.etcd().freeze();
@@ -276,7 +306,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void anUnreachableBackendClosesTheClientPromptly() throws Exception {
         ClusterStore other = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", "nobackend"),
                 Duration.ofSeconds(2));
@@ -292,7 +322,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void shutdownStopsListeningAndClosesConnections() throws Exception {
         RunningProxy p = RunningProxy.start(CLUSTER, "pd", "--pgha.proxy.shutdown-grace=200ms");
         await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(p.rw()));

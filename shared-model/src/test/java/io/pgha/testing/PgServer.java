@@ -24,7 +24,10 @@ public final class PgServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** A new primary under {@code parent}, started, with extra {@code postgresql.conf} lines. */
+    /**
+     * A new primary under {@code parent}, started, with extra {@code postgresql.conf} lines; with
+     * {@code "ssl = on"} it gets a self-signed certificate.
+     */
     public static PgServer primary(Path parent, String name, String... settings) {
         PgServer s = new PgServer(prepare(parent.resolve(name)), FreePorts.next());
         run(List.of(BIN.resolve("initdb").toString(), "-D", s.dataDir.toString(), "-U", "postgres",
@@ -85,6 +88,12 @@ public final class PgServer implements AutoCloseable {
     }
 
     private void configure(String... settings) {
+        if (List.of(settings).contains("ssl = on")) {
+            // A throwaway self-signed certificate: PostgreSQL reads server.crt/server.key from the data dir.
+            run(List.of("openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=localhost",
+                    "-keyout", dataDir.resolve("server.key").toString(), "-out",
+                    dataDir.resolve("server.crt").toString()));
+        }
         List<String> lines = new ArrayList<>(List.of("port = " + port, "listen_addresses = '127.0.0.1'",
                 "unix_socket_directories = '" + dataDir + "'", "fsync = off", "max_connections = 300",
                 "shared_buffers = 16MB", "wal_level = replica", "max_wal_senders = 10", "hot_standby = on"));

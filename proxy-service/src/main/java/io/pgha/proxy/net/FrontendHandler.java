@@ -17,6 +17,7 @@ final class FrontendHandler extends Relay {
 
     private final ProxyServer server;
     private final Listener listener;
+    private Channel connecting;
 
     FrontendHandler(ProxyServer server, Listener listener, Traffic traffic) {
         super(traffic);
@@ -42,16 +43,24 @@ final class FrontendHandler extends Relay {
         client.closeFuture().addListener(f -> traffic.closed(listener));
         Bootstrap b = server.backendBootstrap(client.eventLoop()).handler(new BackendHandler(client, traffic));
         ChannelFuture connect = b.connect(route.backend().host(), route.backend().port());
-        peer = connect.channel();
+        connecting = connect.channel();
         connect.addListener(f -> {
             if (f.isSuccess()) {
-                client.config().setAutoRead(true);
+                connected(client, connect.channel());
+                setReading(client, true);
             } else {
+                releaseHeld();
                 traffic.refused(listener, true);
                 log.info("event=backend-unreachable listener={} backend={} reason=\"{}\"", listener.tag(),
                         route.backend(), f.cause().getMessage());
                 client.close();
             }
         });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        closeOnFlush(peer != null ? peer : connecting);
     }
 }

@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,10 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
 
     protected final Traffic traffic;
+    /** Where bytes go; null until the backend connection is up (bytes read before that are held). */
     protected volatile Channel peer;
+    private List<Object> held;
+    private boolean inputShutdownHeld;
 
     Relay(Traffic traffic) {
         this.traffic = traffic;
@@ -34,7 +39,16 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel p = peer;
-        if (p == null || !p.isActive()) {
+        if (p == null) {
+            // Read before the backend connected: a client's FIN (EPOLLRDHUP) makes the transport read even with
+            // autoRead off. Hold the bytes; they are sent once connected.
+            if (held == null) {
+                held = new ArrayList<>();
+            }
+            held.add(msg);
+            return;
+        }
+        if (!p.isActive()) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -43,7 +57,7 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
         }
         p.write(msg, p.voidPromise());
         if (!p.isWritable()) {
-            ctx.channel().config().setAutoRead(false);
+            setReading(ctx.channel(), false);
         }
     }
 
@@ -59,14 +73,16 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Channel p = peer;
         if (p != null) {
-            p.config().setAutoRead(ctx.channel().isWritable());
+            setReading(p, ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE && peer == null) {
+            inputShutdownHeld = true;
+        } else if (evt == ChannelInputShutdownEvent.INSTANCE) {
             forwardInputShutdown(ctx.channel());
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -85,6 +101,32 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
         closeOnFlush(ctx.channel());
     }
 
+    /** Connects this side to {@code p}: sends what was held, forwards a FIN that came meanwhile. */
+    void connected(Channel self, Channel p) {
+        peer = p;
+        if (held != null) {
+            held.forEach(m -> {
+                if (m instanceof ByteBuf buf) {
+                    count(buf.readableBytes());
+                }
+                p.write(m, p.voidPromise());
+            });
+            held = null;
+            p.flush();
+        }
+        if (inputShutdownHeld) {
+            forwardInputShutdown(self);
+        }
+    }
+
+    /** Drops what was held for a backend that never connected. */
+    void releaseHeld() {
+        if (held != null) {
+            held.forEach(ReferenceCountUtil::release);
+            held = null;
+        }
+    }
+
     /** This side sent FIN: pass it on once what it sent is flushed; close when both directions ended. */
     private void forwardInputShutdown(Channel self) {
         Channel p = peer;
@@ -99,6 +141,16 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
         }));
         if (self instanceof DuplexChannel d && d.isOutputShutdown()) {
             self.close();
+        }
+    }
+
+    /**
+     * Turns reading on or off, unless the channel's input already ended: the epoll transport has then dropped
+     * the socket from its interest set and refuses the change.
+     */
+    static void setReading(Channel ch, boolean on) {
+        if (!(ch instanceof DuplexChannel d && d.isInputShutdown()) && ch.isOpen()) {
+            ch.config().setAutoRead(on);
         }
     }
 
