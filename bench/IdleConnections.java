@@ -36,7 +36,8 @@ public class IdleConnections {
         acceptor.start();
         System.out.println("listening");
         System.out.flush();
-        if (System.in.read() < 0) {
+        java.io.BufferedReader stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        if (stdin.readLine() == null) {
             return;
         }
         List<Socket> clients = new ArrayList<>();
@@ -53,7 +54,7 @@ public class IdleConnections {
             System.out.println("ready " + held.size());
         }
         System.out.flush();
-        System.in.read();
+        stdin.readLine();
         for (Socket c : clients) {
             c.close();
         }

@@ -150,19 +150,24 @@ heap_mb() { # live heap after a full GC
   jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K,?/, "", v); print int(v / 1024); exit}}'
 }
 PROXY_PID=$(cat "$WORK/proxy.pid")
-coproc IDLER { java bench/IdleConnections.java "$SINK_PORT" "$PGHA_PORT" "$IDLE" 2>&1; }
-read -r line <&"${IDLER[0]}"   # listening
+mkfifo "$WORK/idle.in"
+java bench/IdleConnections.java "$SINK_PORT" "$PGHA_PORT" "$IDLE" <"$WORK/idle.in" >"$WORK/idle.out" 2>&1 &
+echo $! >"$WORK/idle.pid"
+exec 7>"$WORK/idle.in"
+wait_for "the idle-connection client" 30 grep -q listening "$WORK/idle.out"
 CD_SINK=${CD//\"port\":$PG_PORT/\"port\":$SINK_PORT}
 CD_SINK=${CD_SINK//\"generation\":1,\"spec\":\{\"masterDbUid\"/\"generation\":2,\"spec\":\{\"masterDbUid\"}
 curl -sf -X POST http://127.0.0.1:$ETCD_PORT/v3/kv/put \
   -d "{\"key\":\"$(b64 pgha/bench/clusterdata)\",\"value\":\"$(b64 "$CD_SINK")\"}" >/dev/null
 wait_for "the proxy to route to the sink" 10 sh -c "curl -s http://127.0.0.1:$HTTP_PORT/actuator/health/proxy | grep -q ':$SINK_PORT'"
-RSS0=$(rss_kb "$PROXY_PID"); HEAP0=$(heap_mb "$PROXY_PID")
-echo go >&"${IDLER[1]}"
-read -r line <&"${IDLER[0]}"   # ready <n>
-RSS1=$(rss_kb "$PROXY_PID"); HEAP1=$(heap_mb "$PROXY_PID")
+HEAP0=$(heap_mb "$PROXY_PID"); RSS0=$(rss_kb "$PROXY_PID")
+echo go >&7
+wait_for "$IDLE idle connections" 120 grep -q ready "$WORK/idle.out"
+line=$(grep ready "$WORK/idle.out")
+HEAP1=$(heap_mb "$PROXY_PID"); RSS1=$(rss_kb "$PROXY_PID")
 ACTIVE=$(curl -s http://127.0.0.1:$HTTP_PORT/actuator/prometheus | awk '/^pgha_proxy_connections_active\{.*listener="rw"/ {print int($2)}')
-echo done >&"${IDLER[1]}"
+echo done >&7
+exec 7>&-
 log "idle: $line, proxy reports $ACTIVE active; RSS $RSS0 -> $RSS1 KiB, live heap $HEAP0 -> $HEAP1 MiB"
 IDLE_ROW=$(awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" 'BEGIN {
   printf "| %d | %.0f → %.0f MiB | %.1f KiB | %d → %d MiB | %.1f KiB |", n, r0/1024, r1/1024, (r1-r0)/n, h0, h1, (h1-h0)*1024/n }')

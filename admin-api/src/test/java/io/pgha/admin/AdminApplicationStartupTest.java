@@ -7,4 +7,10 @@ class AdminApplicationStartupTest extends ServiceStartupContract {
     AdminApplicationStartupTest() {
         super(AdminApplication.class);
     }
+
+    /** Auth is on by default and needs an operator token (DESIGN §6). */
+    @Override
+    protected String[] extraArguments() {
+        return new String[] {"--pgha.admin.auth.operator-token=startup-test-token"};
+    }
 }

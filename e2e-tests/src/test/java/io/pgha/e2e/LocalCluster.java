@@ -110,6 +110,20 @@ final class LocalCluster implements AutoCloseable {
         return s;
     }
 
+    /** An admin-api process with an operator token; returns its base URL. */
+    String startAdmin(String operatorToken) {
+        int port = FreePorts.next();
+        List<String> args = new ArrayList<>(common(port));
+        args.add("--pgha.admin.auth.operator-token=" + operatorToken);
+        sentinels.put("admin", service("admin", "admin-api", args));
+        String url = "http://127.0.0.1:" + port;
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        await("admin-api up").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/actuator/health/readiness")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        return url;
+    }
+
     Optional<ClusterData> clusterData() {
         return repository.clusterData().map(Versioned::value);
     }

@@ -1,0 +1,84 @@
+package io.pgha.admin.cluster;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.pgha.model.Cluster;
+import io.pgha.model.ClusterData;
+import io.pgha.model.DB;
+import io.pgha.model.Keeper;
+import io.pgha.model.KeeperInfo;
+import io.pgha.model.ProxyInfo;
+import io.pgha.model.SentinelInfo;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** What {@code GET /cluster} answers: the cluster as an operator reads it, computed from the store's documents. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ClusterView(String name, String uid, long generation, String phase, String primary,
+                          String primaryKeeper, boolean paused, Cluster.Operation operation, String message,
+                          List<KeeperView> keepers, List<ProxyView> proxies, List<SentinelView> sentinels) {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record KeeperView(String uid, boolean healthy, boolean alive, String role, String dbUid, String address,
+                             Long timeline, Long walPosition, Long lagBytes, boolean synchronous, int priority,
+                             boolean noFailover, boolean noSync, boolean admitted, Boolean needsRestart) {
+    }
+
+    public record ProxyView(String uid, long generation, boolean listening, boolean acknowledged) {
+    }
+
+    public record SentinelView(String uid, boolean leader) {
+    }
+
+    public static ClusterView of(String name, ClusterData cd, Map<String, KeeperInfo> infos,
+                                 Map<String, ProxyInfo> proxies, Map<String, SentinelInfo> sentinels, String leader) {
+        Cluster.Status st = cd.cluster().status();
+        DB master = st.master() == null ? null : cd.dbs().get(st.master());
+        long masterPosition = master == null ? 0 : position(master, infos.get(master.spec().keeperUid()), true);
+        List<String> inSync = master == null ? List.of() : master.status().synchronousStandbys();
+        List<KeeperView> keepers = cd.keepers().values().stream()
+                .map(k -> keeper(k, cd, infos.get(k.uid()), master, masterPosition, inSync)).toList();
+        List<ProxyView> proxyViews = proxies.values().stream().sorted(Comparator.comparing(ProxyInfo::uid))
+                .map(p -> new ProxyView(p.uid(), p.generation(), p.listening(),
+                        p.generation() >= cd.proxy().generation())).toList();
+        List<SentinelView> sentinelViews = sentinels.values().stream().sorted(Comparator.comparing(SentinelInfo::uid))
+                .map(s -> new SentinelView(s.uid(), s.uid().equals(leader))).toList();
+        return new ClusterView(name, cd.cluster().uid(), cd.cluster().generation(),
+                st.phase().name().toLowerCase(), st.master(), master == null ? null : master.spec().keeperUid(),
+                st.paused(), st.operation(), st.message(), keepers, proxyViews, sentinelViews);
+    }
+
+    private static KeeperView keeper(Keeper k, ClusterData cd, KeeperInfo info, DB master, long masterPosition,
+                                     List<String> inSync) {
+        DB db = cd.dbOfKeeper(k.uid()).orElse(null);
+        KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
+        boolean current = pg != null && db != null && db.uid().equals(pg.dbUid());
+        String role = db == null ? "none" : master != null && db.uid().equals(master.uid()) ? "primary"
+                : db.spec().role() == DB.Role.MASTER ? "primary-elect" : "standby";
+        String address = current && pg.listenAddress() != null ? pg.listenAddress() + ":" + pg.port()
+                : db != null && db.status().listenAddress() != null ? db.status().listenAddress() + ":" + db.status().port()
+                : null;
+        Long timeline = null;
+        if (current) {
+            timeline = pg.timelineId();
+        } else if (db != null && db.status().timelineId() > 0) {
+            timeline = db.status().timelineId();
+        }
+        Long wal = db == null ? null : Long.valueOf(position(db, info, role.equals("primary")));
+        Long lag = wal == null || master == null || role.equals("primary") ? null
+                : Long.valueOf(Math.max(0, masterPosition - wal));
+        return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
+                timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
+                k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null);
+    }
+
+    /** WAL position: the keeper's live report for its current DB (replayed, on a standby), else the recorded one. */
+    private static long position(DB db, KeeperInfo info, boolean primary) {
+        KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
+        if (pg != null && db.uid().equals(pg.dbUid())) {
+            return primary ? Math.max(pg.walPosition(), db.status().walPosition())
+                    : Math.max(pg.replayedWalPosition(), 0);
+        }
+        return db.status().walPosition();
+    }
+}

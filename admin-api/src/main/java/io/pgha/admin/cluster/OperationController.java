@@ -1,0 +1,167 @@
+package io.pgha.admin.cluster;
+
+import io.pgha.admin.AdminProperties;
+import io.pgha.admin.web.ApiProblem;
+import io.pgha.admin.web.JsonBody;
+import io.pgha.model.Cluster;
+import io.pgha.model.ClusterData;
+import io.pgha.model.DB;
+import io.pgha.model.Durations;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Forced failover and planned switchover. The API writes the request into {@code cluster.status.operation}
+ * (CAS) and the sentinel leader carries it out; the call waits for the outcome up to {@code ?timeout=}:
+ * 200 with the new primary, 202 while still running, 412 when nobody may be promoted (with the sentinel's
+ * reasons per standby), 409 when paused or another operation runs.
+ */
+@RestController
+@RequestMapping("/api/v1/cluster")
+public class OperationController {
+    private static final Logger log = LoggerFactory.getLogger(OperationController.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final ClusterAccess access;
+    private final AdminProperties props;
+    private final Clock clock;
+
+    public OperationController(ClusterAccess access, AdminProperties props, Clock clock) {
+        this.access = access;
+        this.props = props;
+        this.clock = clock;
+    }
+
+    @io.swagger.v3.oas.annotations.Operation(summary = "Forced failover of the current primary, optionally to a"
+            + " named standby (DB or keeper uid)")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = "application/json",
+            examples = {@ExampleObject(name = "best candidate", value = "{}"),
+                    @ExampleObject(name = "named", value = "{\"candidate\": \"keeper-2\"}")}))
+    @PostMapping("/failover")
+    public ResponseEntity<Map<String, Object>> failover(@RequestBody(required = false) byte[] body,
+                                                        @RequestParam(required = false) String timeout)
+            throws InterruptedException {
+        return run(Cluster.Operation.Type.FAILOVER, body, timeout);
+    }
+
+    @io.swagger.v3.oas.annotations.Operation(summary = "Planned switchover: no acknowledged commit lost, even with"
+            + " asynchronous replication; optionally to a named standby and at a scheduled time")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = "application/json",
+            examples = {@ExampleObject(name = "now", value = "{\"candidate\": \"keeper-2\"}"),
+                    @ExampleObject(name = "scheduled", value = "{\"scheduledAt\": \"2026-12-01T02:00:00Z\"}")}))
+    @PostMapping("/switchover")
+    public ResponseEntity<Map<String, Object>> switchover(@RequestBody(required = false) byte[] body,
+                                                          @RequestParam(required = false) String timeout)
+            throws InterruptedException {
+        return run(Cluster.Operation.Type.SWITCHOVER, body, timeout);
+    }
+
+    private ResponseEntity<Map<String, Object>> run(Cluster.Operation.Type type, byte[] raw, String timeoutParam)
+            throws InterruptedException {
+        boolean switchover = type == Cluster.Operation.Type.SWITCHOVER;
+        JsonBody body = JsonBody.parse(raw, true)
+                .only(switchover ? Set.of("candidate", "scheduledAt") : Set.of("candidate"));
+        String candidate = body.string("candidate", false);
+        Instant scheduledAt = switchover ? body.instant("scheduledAt") : null;
+        body.requireValid();
+        Duration wait = timeout(timeoutParam);
+        String id = "op-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        String name = type.name().toLowerCase();
+        access.update(name + " requested", null, cd -> request(cd, type, id, candidate, scheduledAt));
+        log.info("event=operation-requested id={} type={} candidate={} scheduledAt={}", id, name,
+                candidate == null ? "best" : candidate, scheduledAt);
+        return awaitOutcome(id, wait);
+    }
+
+    private ClusterData request(ClusterData cd, Cluster.Operation.Type type, String id, String candidate,
+                                Instant scheduledAt) {
+        Cluster.Status s = cd.cluster().status();
+        if (s.phase() != Cluster.Phase.NORMAL) {
+            throw ApiProblem.conflict("the cluster is still initializing");
+        }
+        if (s.paused()) {
+            throw ApiProblem.conflict("the cluster is paused (maintenance mode); resume it first");
+        }
+        if (s.operation() != null && !s.operation().finished()) {
+            throw ApiProblem.conflict("operation " + s.operation().id() + " (" + s.operation().type().name()
+                    .toLowerCase() + ", " + s.operation().state().name().toLowerCase() + ") is in progress");
+        }
+        if (s.master() == null) {
+            throw ApiProblem.conflict("there is no primary to replace");
+        }
+        String db = candidate == null ? null : resolveDb(cd, candidate);
+        if (s.master().equals(db)) {
+            throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, "Not eligible", candidate + " is the primary already");
+        }
+        Cluster.Operation op = new Cluster.Operation(id, type, db, clock.instant(), scheduledAt,
+                Cluster.Operation.State.PENDING, null, null);
+        return cd.withCluster(cd.cluster().withStatus(new Cluster.Status(s.phase(), s.master(), s.paused(), op,
+                s.message())));
+    }
+
+    /** A candidate may be named by DB uid or by keeper uid. */
+    static String resolveDb(ClusterData cd, String candidate) {
+        if (cd.dbs().containsKey(candidate)) {
+            return candidate;
+        }
+        return cd.dbOfKeeper(candidate).map(DB::uid).orElseThrow(() -> ApiProblem.notFound(
+                "no DB or keeper with a DB is named " + candidate));
+    }
+
+    private ResponseEntity<Map<String, Object>> awaitOutcome(String id, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            ClusterData cd = access.read().value();
+            Cluster.Operation op = cd.cluster().status().operation();
+            if (op == null || !op.id().equals(id)) {
+                throw ApiProblem.conflict("operation " + id + " was replaced before it finished");
+            }
+            if (op.state() == Cluster.Operation.State.FAILED) {
+                throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, "No eligible candidate", op.message(),
+                        List.of(), Map.of("operation", op));
+            }
+            if (op.state() == Cluster.Operation.State.DONE || System.nanoTime() >= deadline) {
+                Map<String, Object> answer = new LinkedHashMap<>();
+                answer.put("operation", op);
+                String primary = cd.cluster().status().master();
+                if (primary != null) {
+                    answer.put("primary", primary);
+                    answer.put("primaryKeeper", cd.dbs().get(primary).spec().keeperUid());
+                }
+                return ResponseEntity.status(op.state() == Cluster.Operation.State.DONE ? HttpStatus.OK
+                        : HttpStatus.ACCEPTED).body(answer);
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    private Duration timeout(String param) {
+        if (param == null) {
+            return props.operationTimeout();
+        }
+        Duration d = Durations.tryParse(param).orElseThrow(() -> ApiProblem.invalid("timeout",
+                "must be a duration such as 30s or 2m"));
+        if (d.isNegative() || d.compareTo(props.maxOperationTimeout()) > 0) {
+            throw ApiProblem.invalid("timeout", "must be between 0s and " + Durations.format(props.maxOperationTimeout()));
+        }
+        return d;
+    }
+}
