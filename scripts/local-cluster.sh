@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs a pgha cluster on this machine: etcd, 3 keepers (PostgreSQL 15), 2 sentinels and a proxy, by PID, no Docker.
+# Runs a pgha cluster on this machine: etcd, 3 keepers (PostgreSQL 15), 2 sentinels, a proxy and the admin API,
+# by PID, no Docker.
 #   scripts/local-cluster.sh up | status | kill-primary | down
 # Settings (environment): PGHA_LOCAL_DIR (data and logs, default .cluster), PGHA_LOCAL_BASE_PORT (default
 # 15400: etcd +0/+1, proxy read-write +5 and read-only +6, keeper k1..k3 PostgreSQL +11..+13 and HTTP +21..+23,
-# sentinels HTTP +31..+32, proxy HTTP +41), PGHA_LOCAL_SPEC (initial cluster spec JSON). The admin API joins
-# this script with its issue.
+# sentinels HTTP +31..+32, proxy HTTP +41, admin API +50), PGHA_LOCAL_SPEC (initial cluster spec JSON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${PGHA_LOCAL_DIR:-$PWD/.cluster}
@@ -29,7 +29,7 @@ install_missing() {
 
 build_if_needed() {
   if [ ! -f keeper-service/target/keeper-service.jar ] || [ ! -f sentinel-service/target/sentinel-service.jar ] \
-    || [ ! -f proxy-service/target/proxy-service.jar ]; then
+    || [ ! -f proxy-service/target/proxy-service.jar ] || [ ! -f admin-api/target/admin-api.jar ]; then
     log "building the jars (./mvnw -DskipTests package)"
     ./mvnw -B -q -ntp -DskipTests package
   fi
@@ -67,6 +67,7 @@ up() {
   mkdir -p "$DIR"; chmod 755 "$DIR"
   [ -f "$DIR/superuser.pw" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$DIR/superuser.pw"
   [ -f "$DIR/replication.pw" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$DIR/replication.pw"
+  [ -f "$DIR/operator.token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$DIR/operator.token"
   chmod 600 "$DIR"/*.pw
   alive etcd || start etcd etcd --name local --data-dir "$DIR/etcd" --listen-client-urls $ETCD \
     --advertise-client-urls $ETCD --listen-peer-urls http://127.0.0.1:$((BASE + 1)) \
@@ -84,6 +85,8 @@ up() {
   alive p1 || start p1 java -Xmx256m -jar proxy-service/target/proxy-service.jar --pgha.cluster-name=$CLUSTER \
     --pgha.store.endpoints=$ETCD --server.port=$((BASE + 41)) --pgha.proxy.uid=p1 \
     --pgha.proxy.listen-address=127.0.0.1 --pgha.proxy.port=$((BASE + 5)) --pgha.proxy.read-only-port=$((BASE + 6))
+  alive admin || start admin java -Xmx256m -jar admin-api/target/admin-api.jar --pgha.cluster-name=$CLUSTER \
+    --pgha.store.endpoints=$ETCD --server.port=$((BASE + 50)) --pgha.admin.auth.operator-token-file="$DIR/operator.token"
   log "waiting for a primary and two streaming standbys (first start: initdb and base backups)"
   local deadline=$((SECONDS + 300)) p=""
   while [ $SECONDS -lt $deadline ]; do
@@ -103,8 +106,10 @@ Connect (password in $DIR/superuser.pw):
   primary, through the proxy (follows failovers):
             PGPASSWORD=\$(cat $DIR/superuser.pw) psql -h 127.0.0.1 -p $((BASE + 5)) -U postgres
   reads spread over the standbys: port $((BASE + 6))
+  admin API: curl -H "Authorization: Bearer \$(cat $DIR/operator.token)" http://127.0.0.1:$((BASE + 50))/api/v1/cluster
+            (Swagger UI: http://127.0.0.1:$((BASE + 50))/swagger-ui.html)
   one node directly: ports $((BASE + 11)) $((BASE + 12)) $((BASE + 13)); /primary and /replica on HTTP ports $((BASE + 21))-$((BASE + 23))
-Logs: $DIR/{etcd,k1,k2,k3,s1,s2,p1}.log      Stop: scripts/local-cluster.sh down
+Logs: $DIR/{etcd,k1,k2,k3,s1,s2,p1,admin}.log      Stop: scripts/local-cluster.sh down
 MSG
 }
 
@@ -135,7 +140,7 @@ kill_primary() {
 }
 
 down() {
-  for n in p1 s1 s2 k1 k2 k3; do
+  for n in admin p1 s1 s2 k1 k2 k3; do
     alive $n && kill -9 "$(cat "$DIR/$n.pid")" 2>/dev/null || true
   done
   for i in 1 2 3; do
