@@ -155,6 +155,7 @@ class AdminApiTest {
             assertThat(none.raw().headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
             assertProblem(call(m[0], m[1], "wrong-token", m[2]), 401);
             assertProblem(call(m[0], m[1], VIEWER, m[2]), 403);
+            assertThat(call(m[0], "/" + m[1], null, m[2]).status()).as("//" + m[1]).isIn(401, 404);
         }
         assertThat(revision()).isEqualTo(rev);
     }

@@ -148,6 +148,13 @@ class AdminApiE2ETest {
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(412);
         assertThat(refused.body()).containsIgnoringCase("sync");
         assertThat(topology()).isEqualTo(before);
+        // With the synchronous standby out of the running (noFailover), only the non-synchronous one is left.
+        assertThat(call("PATCH", "/api/v1/keepers/" + syncKeeper, "{\"noFailover\":true}").statusCode()).isEqualTo(200);
+        HttpResponse<String> onlyAsync = call("POST", "/api/v1/cluster/failover?timeout=30s", "{}");
+        assertThat(onlyAsync.statusCode()).as(onlyAsync.body()).isEqualTo(412);
+        assertThat(onlyAsync.body()).contains("not a synchronous standby in sync", "noFailover");
+        assertThat(topology()).isEqualTo(before);
+        assertThat(call("PATCH", "/api/v1/keepers/" + syncKeeper, "{\"noFailover\":false}").statusCode()).isEqualTo(200);
 
         // Paused: the master's node dies and nobody is promoted; after resume, the synchronous standby is.
         assertThat(call("POST", "/api/v1/cluster/pause", null).body()).contains("\"paused\":true");

@@ -12,9 +12,10 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Bearer tokens on {@code /api/**}: reads need the viewer or operator token (or anonymous-read), mutations
- * the operator token. 401 without a valid token, 403 for a viewer's mutation. Actuator and the OpenAPI
- * documents are outside {@code /api} and stay reachable for probes.
+ * Bearer tokens on everything but the probes and the API description: reads need the viewer or operator
+ * token (or anonymous-read), mutations the operator token. 401 without a valid token, 403 for a viewer's
+ * mutation. Default deny: the open paths are listed, so a path spelled another way (double slashes, odd
+ * encodings) is still checked.
  */
 public class BearerAuthFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(BearerAuthFilter.class);
@@ -24,9 +25,13 @@ public class BearerAuthFilter extends OncePerRequestFilter {
         this.tokens = tokens;
     }
 
+    private static final java.util.List<String> OPEN = java.util.List.of("/actuator", "/v3/api-docs", "/swagger-ui");
+
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !tokens.enabled() || !request.getRequestURI().startsWith("/api/");
+        String path = request.getServletPath(); // normalized and decoded by the container
+        return !tokens.enabled() || path.equals("/swagger-ui.html")
+                || OPEN.stream().anyMatch(p -> path.equals(p) || path.startsWith(p + "/"));
     }
 
     @Override

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Failover benchmark: repeated trials of node loss (SIGKILL keeper + PostgreSQL), PostgreSQL crash (SIGKILL
+# postmaster), freeze (SIGSTOP keeper + PostgreSQL) and planned switchover through the admin API, on the
+# cluster of scripts/local-cluster.sh. A prober writes through the read-write proxy every 50 ms; the
+# write-unavailability window of a trial is the time from the last acknowledged write before the event to
+# the first one after it. Prints min/median/max per scenario and writes the table to docs/benchmarks.md.
+#   bench/failover-bench.sh [--trials N] [--scenarios "node-loss pg-crash freeze switchover"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TRIALS=5
+SCENARIOS="node-loss pg-crash freeze switchover"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --trials) TRIALS=$2; shift 2 ;;
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    *) echo "usage: $0 [--trials N] [--scenarios \"node-loss pg-crash freeze switchover\"]" >&2; exit 2 ;;
+  esac
+done
+export PGHA_LOCAL_DIR=${PGHA_LOCAL_DIR:-/tmp/pgha-failover-bench}
+export PGHA_LOCAL_BASE_PORT=${PGHA_LOCAL_BASE_PORT:-17500}
+DIR=$PGHA_LOCAL_DIR; BASE=$PGHA_LOCAL_BASE_PORT
+log() { printf '[failover-bench] %s\n' "$*" >&2; }
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+cleanup() {
+  [ -f "$DIR/prober.pid" ] && kill "$(cat "$DIR/prober.pid")" 2>/dev/null || true
+  scripts/local-cluster.sh down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+scripts/local-cluster.sh down >/dev/null 2>&1 || true
+scripts/local-cluster.sh up >"$DIR.up.log" 2>&1 || { cat "$DIR.up.log" >&2; exit 1; }
+SPEC="spec \`${PGHA_LOCAL_SPEC:-{\"synchronousReplication\":true,\"minSynchronousStandbys\":1,\"usePgRewind\":true\}}\`"
+PW=$(cat "$DIR/superuser.pw")
+TOKEN=$(cat "$DIR/operator.token")
+API=http://127.0.0.1:$((BASE + 50))/api/v1
+
+# The JDBC driver ships inside the keeper's jar.
+DRIVER=$(cd "$DIR" && jar tf "$OLDPWD/keeper-service/target/keeper-service.jar" | grep -m1 'BOOT-INF/lib/postgresql-.*\.jar')
+(cd "$DIR" && jar xf "$OLDPWD/keeper-service/target/keeper-service.jar" "$DRIVER")
+java -cp "$DIR/$DRIVER" bench/Prober.java $((BASE + 5)) "$PW" 50 >"$DIR/probe.log" 2>&1 &
+echo $! >"$DIR/prober.pid"
+for _ in $(seq 300); do grep -q '^ok ' "$DIR/probe.log" && break; sleep 0.1; done
+grep -q '^ok ' "$DIR/probe.log" || { log "the prober never wrote through the proxy"; cat "$DIR/probe.log" >&2; exit 1; }
+
+primary() { # keeper number whose /primary answers 200
+  for i in 1 2 3; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary")" = 200 ] && { echo "$i"; return 0; }
+  done
+  return 1
+}
+postmaster() { head -1 "$DIR/k$1/postgres/postmaster.pid"; }
+now_ms() { date +%s%3N; }
+
+# Window of the trial that started at line $1 of the probe log: first ok after a failure minus the last ok
+# before it; 0 when no write failed within 15 s.
+window() {
+  local from=$1 deadline=$(( $(date +%s) + 120 ))
+  while [ "$(date +%s)" -lt $deadline ]; do
+    local new; new=$(tail -n +"$from" "$DIR/probe.log")
+    if echo "$new" | grep -q '^fail '; then
+      if echo "$new" | sed -n '/^fail /,$p' | grep -q '^ok '; then
+        local last ok
+        last=$(echo "$new" | grep -m1 '^last-ok ' | awk '{print $2}')
+        ok=$(echo "$new" | sed -n '/^fail /,$p' | grep -m1 '^ok ' | awk '{print $2}')
+        echo $((ok - last)); return 0
+      fi
+    elif [ "$(date +%s)" -gt $((deadline - 105)) ]; then
+      echo 0; return 0
+    fi
+    sleep 0.2
+  done
+  echo timeout
+}
+
+declare -A RESULTS=()
+for scenario in $SCENARIOS; do
+  for t in $(seq "$TRIALS"); do
+    p=$(primary)
+    from=$(( $(wc -l <"$DIR/probe.log") + 1 ))
+    case $scenario in
+      node-loss) kill -9 "$(cat "$DIR/k$p.pid")" "$(postmaster "$p")" ;;
+      pg-crash) kill -9 "$(postmaster "$p")" ;;
+      freeze) kill -STOP "$(cat "$DIR/k$p.pid")" "$(postmaster "$p")" ;;
+      switchover) curl -s -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" "$API/cluster/switchover?timeout=60s" ;;
+    esac
+    w=$(window "$from")
+    log "$scenario trial $t (primary k$p): write unavailability $w ms"
+    RESULTS[$scenario]="${RESULTS[$scenario]:-} $w"
+    # Back to three healthy nodes before the next trial.
+    if [ "$scenario" = freeze ]; then
+      for _ in $(seq 600); do q=$(primary || true); [ -n "$q" ] && [ "$q" != "$p" ] && break; sleep 0.1; done
+      kill -CONT "$(cat "$DIR/k$p.pid")" "$(postmaster "$p")" 2>/dev/null || true
+    fi
+    scripts/local-cluster.sh up >"$DIR.up.log" 2>&1 || { cat "$DIR.up.log" >&2; exit 1; }
+  done
+done
+
+stats() { tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {
+  if (NR == 0) {print "- | - | -"; exit}
+  m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+  printf "%.1f | %.1f | %.1f", a[1]/1000, m/1000, a[NR]/1000 }'; }
+declare -A TARGET=([node-loss]="median ≤ 6 s, max ≤ 10 s" [pg-crash]="median ≤ 3 s" [freeze]="—" [switchover]="≤ 1 s")
+ROWS=""
+for scenario in $SCENARIOS; do
+  ROWS+="| $scenario | $(echo "${RESULTS[$scenario]}" | wc -w) | $(echo "${RESULTS[$scenario]}" | stats) | ${TARGET[$scenario]} | ${RESULTS[$scenario]} |"$'\n'
+done
+TABLE=$(cat <<MD
+<!-- failover-bench:start -->
+## Failover: write unavailability through the read-write proxy
+
+$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB · command: \`bench/failover-bench.sh --trials $TRIALS\` ·
+cluster: \`scripts/local-cluster.sh\` (3 keepers, 2 sentinels, 1 proxy, admin API; $SPEC; other spec fields at their
+defaults). A prober inserts through the proxy's read-write port every 50 ms; window = first acknowledged insert
+after the event − last one before it.
+
+| scenario | trials | min s | median s | max s | target (DESIGN §11) | each trial, ms |
+|---|---|---|---|---|---|---|
+$ROWS
+<!-- failover-bench:end -->
+MD
+)
+printf '%s\n' "$TABLE"
+OUT=docs/benchmarks.md
+[ -f $OUT ] || printf '# Benchmarks\n' >$OUT
+awk -v table="$TABLE" '
+  /<!-- failover-bench:start -->/ {print table; skip=1; done=1; next}
+  /<!-- failover-bench:end -->/ {skip=0; next}
+  !skip {print}
+  END {if (!done) print "\n" table}' $OUT >$OUT.tmp && mv $OUT.tmp $OUT
+log "table written to $OUT"
