@@ -125,7 +125,7 @@ status() {
   done
   printf '%-4s %-8s rw=%s ro=%s\n' p1 "$(alive p1 && echo running || echo stopped)" \
     "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readWrite":"[^"]*"' | cut -d'"' -f4)" \
-    "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readOnly":\[[^]]*\]' | cut -d: -f2)"
+    "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readOnly":\[[^]]*\]' | sed 's/^"readOnly"://')"
   for i in 1 2; do
     printf '%-4s %-8s leader=%s\n' s$i "$(alive s$i && echo running || echo stopped)" \
       "$(curl -s "http://127.0.0.1:$((BASE + 30 + i))/actuator/health" | grep -o '"leader":[a-z]*' | cut -d: -f2)"

@@ -106,6 +106,15 @@ class SentinelFailoverTest {
         assertThat(history.entries()).extracting(ClusterHistory.Entry::reason)
                 .containsExactly(ClusterHistory.Reason.INIT, ClusterHistory.Reason.FAILOVER);
         assertThat(history.entries().get(1).fromDbUid()).isEqualTo(oldMasterDb);
+
+        // A second failover right after the first: the standbys followed the new timeline, and still count as
+        // on it once the master that fed them is gone (their WAL receivers stop; no restartpoint happened yet).
+        String secondMasterDb = cluster.clusterData().orElseThrow().cluster().status().master();
+        newMaster.killNode();
+        LocalCluster.Keeper third = awaitNewMaster(secondMasterDb);
+        awaitWritable(third, 103);
+        assertThat(rows(third)).hasSize(103);
+        assertThat(cluster.repository.history().orElseThrow().value().entries()).hasSize(3);
     }
 
     @Test

@@ -27,6 +27,16 @@ public final class PostgresObserver implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final PostgresInstance instance;
+    /**
+     * The highest timeline seen for this system id. A standby's replay timeline cannot be read in SQL: the WAL
+     * receiver shows it only while streaming and the control file only after a restartpoint, so when the
+     * primary dies a standby that followed a timeline switch would look as if it were back on the old
+     * timeline — and be refused as a failover candidate. Within one system id the timeline only grows
+     * (promotion, rewind and base backups all move forward), so remembering the maximum is exact enough; a
+     * standby that could not follow a fork never saw the new timeline and still reports the old one.
+     */
+    private long knownTimeline;
+    private String knownTimelineSystemId;
 
     public PostgresObserver(PostgresInstance instance, String host, int port, String user, String password,
                             Duration timeout) {
@@ -76,9 +86,13 @@ public final class PostgresObserver implements AutoCloseable {
                         receivedTli = rs.getLong(2);
                     }
                 }
-                // The replayed timeline: the last restartpoint's, or newer once the receiver follows a new one.
+                // The replayed timeline: the last restartpoint's, newer once the receiver follows a new one, and
+                // never lower than what this keeper already saw (see knownTimeline).
                 timeline = Math.max(receivedTli,
                         Long.parseLong(string(st, "SELECT timeline_id::text FROM pg_control_checkpoint()")));
+                if (systemId.equals(knownTimelineSystemId)) {
+                    timeline = Math.max(timeline, knownTimeline);
+                }
             } else {
                 wal = Lsn.parse(string(st, "SELECT pg_current_wal_lsn()::text"));
                 timeline = Long.parseLong(string(st, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"),
@@ -90,6 +104,8 @@ public final class PostgresObserver implements AutoCloseable {
                     }
                 }
             }
+            knownTimeline = timeline;
+            knownTimelineSystemId = systemId;
             Map<String, String> params = new HashMap<>();
             Set<String> pending = new HashSet<>();
             try (ResultSet rs = st.executeQuery("SELECT name, setting, pending_restart FROM pg_settings"

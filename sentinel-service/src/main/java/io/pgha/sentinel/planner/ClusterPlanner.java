@@ -88,10 +88,13 @@ public final class ClusterPlanner {
                     healthy = false;
                 } else if (observed) {
                     healthy = true;
-                    // Refreshed coarsely: enough for a new leader to judge, without a write on every loop.
+                    // Refreshed coarsely: enough for a new leader to judge, without a write on every loop. The
+                    // time is that of the keeper's last report, not of this run: a keeper that died keeps
+                    // looking fresh until its report goes stale, and failInterval must count from its death.
                     if (lastHealthy == null || !st.healthy()
                             || elapsed(lastHealthy) >= spec.failIntervalDuration().toMillis() / 4) {
-                        lastHealthy = now;
+                        Instant reported = obs.keeperUpdates().getOrDefault(k.uid(), now);
+                        lastHealthy = reported.isAfter(now) ? now : reported;
                     }
                 } else {
                     healthy = st.healthy() && lastHealthy != null && elapsed(lastHealthy) < spec

@@ -74,6 +74,10 @@ class ClusterPlannerTest {
                 scenario("a keeper whose info is briefly stale is not failed yet",
                         () -> threeNodes().keeperStale("k1", 3),
                         p -> assertThat(master(p)).isEqualTo("db1")),
+                scenario("lastHealthyTime is the keeper's last report, so failInterval counts from its death",
+                        () -> threeNodes().lastHealthy("k1", 3).keeperLastReported("k1", 1),
+                        p -> assertThat(p.next().keepers().get("k1").status().lastHealthyTime())
+                                .isEqualTo(PlannerFixture.T0.plusSeconds(59))),
                 scenario("forceFail fails a keeper at once",
                         () -> threeNodes().forceFail("k2"),
                         p -> assertThat(p.next().keepers().get("k2").status().healthy()).isFalse()),

@@ -139,7 +139,7 @@ final class PlannerFixture {
         return this;
     }
 
-    private PlannerFixture lastHealthy(String uid, int secondsAgo) {
+    PlannerFixture lastHealthy(String uid, int secondsAgo) {
         Keeper k = keepers.get(uid);
         Keeper.Status s = k.status();
         keepers.put(uid, k.withStatus(new Keeper.Status(s.healthy(), now.minusSeconds(secondsAgo), s.instanceId(),
@@ -245,6 +245,12 @@ final class PlannerFixture {
     PlannerFixture keeperStale(String uid, int secondsAgo) {
         updates.put(uid, now.minusSeconds(secondsAgo));
         return lastHealthy(uid, secondsAgo);
+    }
+
+    /** The keeper's info last changed {@code secondsAgo} ago (still fresh when under 2 sleep intervals). */
+    PlannerFixture keeperLastReported(String uid, int secondsAgo) {
+        updates.put(uid, now.minusSeconds(secondsAgo));
+        return this;
     }
 
     private final Map<String, Instant> updates = new HashMap<>();
