@@ -46,7 +46,7 @@ grep -q '^ok ' "$DIR/probe.log" || { log "the prober never wrote through the pro
 
 primary() { # keeper number whose /primary answers 200
   for i in 1 2 3; do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary")" = 200 ] && { echo "$i"; return 0; }
+    [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary")" = 200 ] && { echo "$i"; return 0; }
   done
   return 1
 }

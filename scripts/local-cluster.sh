@@ -54,7 +54,7 @@ keeper_args() { # i
 
 primary() { # prints the keeper number whose /primary answers 200
   for i in 1 2 3; do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary")" = 200 ]; then
+    if [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary")" = 200 ]; then
       echo "$i"; return 0
     fi
   done
@@ -93,7 +93,7 @@ up() {
     p=$(primary || true)
     local standbys=0
     for i in 1 2 3; do
-      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/replica")" = 200 ] && standbys=$((standbys + 1))
+      [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/replica")" = 200 ] && standbys=$((standbys + 1))
     done
     [ -n "$p" ] && [ $standbys -eq 2 ] && break
     sleep 2
@@ -117,18 +117,18 @@ status() {
   printf '%-4s %-8s %-6s %-6s %s\n' node process pg-port role probe
   for i in 1 2 3; do
     local role=standby code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary" || true)
+    code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary" || true)
     [ "$code" = 200 ] && role=PRIMARY
     [ "$code" = 000 ] && role=down
     printf '%-4s %-8s %-6s %-6s %s\n' k$i "$(alive k$i && echo running || echo stopped)" $((BASE + 10 + i)) "$role" \
-      "$(curl -s "http://127.0.0.1:$((BASE + 20 + i))/health" || true)"
+      "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 20 + i))/health" || true)"
   done
   printf '%-4s %-8s rw=%s ro=%s\n' p1 "$(alive p1 && echo running || echo stopped)" \
-    "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readWrite":"[^"]*"' | cut -d'"' -f4)" \
-    "$(curl -s "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readOnly":\[[^]]*\]' | sed 's/^"readOnly"://')"
+    "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readWrite":"[^"]*"' | cut -d'"' -f4)" \
+    "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readOnly":\[[^]]*\]' | sed 's/^"readOnly"://')"
   for i in 1 2; do
     printf '%-4s %-8s leader=%s\n' s$i "$(alive s$i && echo running || echo stopped)" \
-      "$(curl -s "http://127.0.0.1:$((BASE + 30 + i))/actuator/health" | grep -o '"leader":[a-z]*' | cut -d: -f2)"
+      "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 30 + i))/actuator/health" | grep -o '"leader":[a-z]*' | cut -d: -f2)"
   done
 }
 
