@@ -7,6 +7,8 @@
 #   bench/failover-bench.sh [--trials N] [--scenarios "node-loss pg-crash freeze switchover"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 TRIALS=5
 SCENARIOS="node-loss pg-crash freeze switchover"
 while [ $# -gt 0 ]; do
@@ -124,11 +126,5 @@ $ROWS
 MD
 )
 printf '%s\n' "$TABLE"
-OUT=docs/benchmarks.md
-[ -f $OUT ] || printf '# Benchmarks\n' >$OUT
-awk -v table="$TABLE" '
-  /<!-- failover-bench:start -->/ {print table; skip=1; done=1; next}
-  /<!-- failover-bench:end -->/ {skip=0; next}
-  !skip {print}
-  END {if (!done) print "\n" table}' $OUT >$OUT.tmp && mv $OUT.tmp $OUT
-log "table written to $OUT"
+write_section failover-bench "$TABLE"
+log "table written to docs/benchmarks.md"

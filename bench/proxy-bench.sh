@@ -6,6 +6,8 @@
 #   BENCH_PROXY_ARGS / BENCH_PROXY_JAVA_OPTS: extra arguments for the pgha proxy
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 DURATION=${BENCH_DURATION:-20}
 ROUNDS=${BENCH_ROUNDS:-3}
 CLIENTS=${BENCH_CLIENTS:-16}
@@ -202,11 +204,5 @@ $IDLE_ROW
 MD
 )
 printf '%s\n' "$TABLE"
-OUT=docs/benchmarks.md
-[ -f $OUT ] || printf '# Benchmarks\n\nTables written by the scripts under `bench/`; each section says how it was produced.\n' >$OUT
-awk -v table="$TABLE" '
-  /<!-- proxy-bench:start -->/ {print table; skip=1; done=1; next}
-  /<!-- proxy-bench:end -->/ {skip=0; next}
-  !skip {print}
-  END {if (!done) print "\n" table}' $OUT >$OUT.tmp && mv $OUT.tmp $OUT
-log "table written to $OUT"
+write_section proxy-bench "$TABLE"
+log "table written to docs/benchmarks.md"
