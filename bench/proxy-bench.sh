@@ -6,6 +6,8 @@
 #   BENCH_PROXY_ARGS / BENCH_PROXY_JAVA_OPTS: extra arguments for the pgha proxy
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 DURATION=${BENCH_DURATION:-20}
@@ -27,12 +29,7 @@ install_missing() {
   [ -x $PG_BIN/postgres ] || need+=(postgresql-15)
   command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
   command -v curl >/dev/null 2>&1 || need+=(curl)
-  if [ ${#need[@]} -gt 0 ]; then
-    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    log "installing ${need[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  fi
+  apt_install "${need[@]}"
   # Debian starts a default HAProxy service on install; this benchmark runs its own.
   if command -v systemctl >/dev/null 2>&1; then systemctl stop haproxy >/dev/null 2>&1 || true; fi
 }

@@ -7,6 +7,8 @@
 # sentinels HTTP +31..+32, proxy HTTP +41, admin API +50), PGHA_LOCAL_SPEC (initial cluster spec JSON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 DIR=${PGHA_LOCAL_DIR:-$PWD/.cluster}
 BASE=${PGHA_LOCAL_BASE_PORT:-15400}
 SPEC=${PGHA_LOCAL_SPEC:-'{"synchronousReplication":true,"minSynchronousStandbys":1,"usePgRewind":true}'}
@@ -19,12 +21,7 @@ install_missing() {
   command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
   command -v curl >/dev/null 2>&1 || need+=(curl)
-  if [ ${#need[@]} -gt 0 ]; then
-    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    log "installing ${need[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  fi
+  apt_install "${need[@]}"
 }
 
 build_if_needed() {

@@ -4,6 +4,8 @@
 # Works as root (CI) and as a user with sudo. Extra arguments go to Maven, e.g. -pl shared-model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 
 log() { printf '[test.sh] %s\n' "$*"; }
 
@@ -11,13 +13,7 @@ need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  log "installing ${need[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+apt_install "${need[@]}"
 
 log "etcd: $(etcd --version | head -1)"
 log "postgres: $(/usr/lib/postgresql/15/bin/postgres --version)"

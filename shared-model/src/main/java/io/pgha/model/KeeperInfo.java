@@ -19,6 +19,15 @@ public record KeeperInfo(
         boolean noSync,
         PostgresState postgres) {
 
+    /**
+     * What {@code info}'s keeper reports about DB {@code dbUid}: empty when there is no info, no instance, or
+     * the instance runs another DB (a report about a previous DB says nothing about this one).
+     */
+    public static java.util.Optional<PostgresState> reportOn(KeeperInfo info, String dbUid) {
+        return info == null || info.postgres() == null || dbUid == null || !dbUid.equals(info.postgres().dbUid())
+                ? java.util.Optional.empty() : java.util.Optional.of(info.postgres());
+    }
+
     /** The local PostgreSQL instance as observed by its keeper. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PostgresState(

@@ -51,8 +51,8 @@ public record ClusterView(String name, String uid, long generation, String phase
     private static KeeperView keeper(Keeper k, ClusterData cd, KeeperInfo info, DB master, long masterPosition,
                                      List<String> inSync) {
         DB db = cd.dbOfKeeper(k.uid()).orElse(null);
-        KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
-        boolean current = pg != null && db != null && db.uid().equals(pg.dbUid());
+        KeeperInfo.PostgresState pg = db == null ? null : KeeperInfo.reportOn(info, db.uid()).orElse(null);
+        boolean current = pg != null;
         String role = db == null ? "none" : master != null && db.uid().equals(master.uid()) ? "primary"
                 : db.spec().role() == DB.Role.MASTER ? "primary-elect" : "standby";
         String address = current && pg.listenAddress() != null ? pg.listenAddress() + ":" + pg.port()
@@ -74,11 +74,8 @@ public record ClusterView(String name, String uid, long generation, String phase
 
     /** WAL position: the keeper's live report for its current DB (replayed, on a standby), else the recorded one. */
     private static long position(DB db, KeeperInfo info, boolean primary) {
-        KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
-        if (pg != null && db.uid().equals(pg.dbUid())) {
-            return primary ? Math.max(pg.walPosition(), db.status().walPosition())
-                    : Math.max(pg.replayedWalPosition(), 0);
-        }
-        return db.status().walPosition();
+        return KeeperInfo.reportOn(info, db.uid())
+                .map(pg -> primary ? Math.max(pg.walPosition(), db.status().walPosition()) : pg.replayedWalPosition())
+                .orElse(db.status().walPosition());
     }
 }

@@ -35,7 +35,7 @@ final class FrontendHandler extends Relay {
         Channel client = ctx.channel();
         Route route = server.admit(listener, client);
         if (route == null) {
-            traffic.refused(listener, false);
+            traffic.countRefused(listener);
             client.close();
             return;
         }
@@ -50,7 +50,7 @@ final class FrontendHandler extends Relay {
                 setReading(client, true);
             } else {
                 releaseHeld();
-                traffic.refused(listener, true);
+                traffic.countRefused(listener);
                 log.info("event=backend-unreachable listener={} backend={} reason=\"{}\"", listener.tag(),
                         route.backend(), f.cause().getMessage());
                 client.close();

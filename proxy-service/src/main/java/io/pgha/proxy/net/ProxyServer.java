@@ -247,12 +247,6 @@ public final class ProxyServer implements AutoCloseable {
         bound.clear();
     }
 
-    /** The port a listener is bound to (for tests binding port 0), or -1. */
-    public synchronized int boundPort(Listener listener) {
-        Channel ch = bound.get(listener);
-        return ch == null ? -1 : ((java.net.InetSocketAddress) ch.localAddress()).getPort();
-    }
-
     /**
      * Shutdown: stop accepting, let open connections end on their own for {@code shutdown-grace}, close
      * the rest, stop the event loops.

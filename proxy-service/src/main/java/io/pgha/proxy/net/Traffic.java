@@ -14,7 +14,6 @@ public final class Traffic {
     private final Map<Listener, LongAdder> accepted = new EnumMap<>(Listener.class);
     private final Map<Listener, LongAdder> refused = new EnumMap<>(Listener.class);
     private final Map<Listener, LongAdder> active = new EnumMap<>(Listener.class);
-    private final LongAdder backendFailures = new LongAdder();
 
     public Traffic() {
         for (Listener l : Listener.values()) {
@@ -44,10 +43,6 @@ public final class Traffic {
         return active.get(l).sum();
     }
 
-    public long backendFailures() {
-        return backendFailures.sum();
-    }
-
     void addToBackend(int bytes) {
         toBackend.add(bytes);
     }
@@ -65,10 +60,7 @@ public final class Traffic {
         active.get(l).decrement();
     }
 
-    void refused(Listener l, boolean backendFailure) {
+    void countRefused(Listener l) {
         refused.get(l).increment();
-        if (backendFailure) {
-            backendFailures.increment();
-        }
     }
 }

@@ -57,9 +57,9 @@ public final class Router {
                 continue;
             }
             KeeperInfo info = keepers.get(db.spec().keeperUid());
-            KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
+            KeeperInfo.PostgresState pg = KeeperInfo.reportOn(info, db.uid()).orElse(null);
             String why = null;
-            if (pg == null || !db.uid().equals(pg.dbUid())) {
+            if (pg == null) {
                 why = "its keeper reports no instance of it";
             } else if (!pg.running() || !pg.healthy()) {
                 why = "not running";
@@ -86,19 +86,16 @@ public final class Router {
         if (db == null) {
             return 0;
         }
-        KeeperInfo info = keepers.get(db.spec().keeperUid());
-        long known = db.status().walPosition();
-        if (info != null && info.postgres() != null && master.equals(info.postgres().dbUid())) {
-            known = Math.max(known, info.postgres().walPosition());
-        }
-        return known;
+        long recorded = db.status().walPosition();
+        return KeeperInfo.reportOn(keepers.get(db.spec().keeperUid()), master)
+                .map(pg -> Math.max(recorded, pg.walPosition())).orElse(recorded);
     }
 
     /** Where the DB listens: as its keeper reports now, else as the sentinel last recorded. */
     private static Backend address(DB db, KeeperInfo info) {
-        if (info != null && info.postgres() != null && db.uid().equals(info.postgres().dbUid())
-                && info.postgres().listenAddress() != null && info.postgres().port() != null) {
-            return new Backend(db.uid(), info.postgres().listenAddress(), info.postgres().port());
+        KeeperInfo.PostgresState pg = KeeperInfo.reportOn(info, db.uid()).orElse(null);
+        if (pg != null && pg.listenAddress() != null && pg.port() != null) {
+            return new Backend(db.uid(), pg.listenAddress(), pg.port());
         }
         if (db.status().listenAddress() != null && db.status().port() != null) {
             return new Backend(db.uid(), db.status().listenAddress(), db.status().port());
