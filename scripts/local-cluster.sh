@@ -21,6 +21,8 @@ install_missing() {
   command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
   command -v curl >/dev/null 2>&1 || need+=(curl)
+  command -v jq >/dev/null 2>&1 || need+=(jq)
+  command -v column >/dev/null 2>&1 || need+=(bsdextrautils)
   apt_install "${need[@]}"
 }
 
@@ -96,6 +98,10 @@ up() {
     sleep 2
   done
   [ -n "$p" ] || { log "no primary after 5 minutes: see $DIR/*.log"; exit 1; }
+  while [ $SECONDS -lt $deadline ] \
+    && [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 50))/actuator/health/readiness")" != 200 ]; do
+    sleep 1
+  done
   status
   cat <<MSG
 
@@ -110,23 +116,31 @@ Logs: $DIR/{etcd,k1,k2,k3,s1,s2,p1,admin}.log      Stop: scripts/local-cluster.s
 MSG
 }
 
+# The cluster view from the admin API (GET /api/v1/cluster) as tables, plus whether each local process runs.
 status() {
-  printf '%-4s %-8s %-6s %-6s %s\n' node process pg-port role probe
-  for i in 1 2 3; do
-    local role=standby code
-    code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE + 20 + i))/primary" || true)
-    [ "$code" = 200 ] && role=PRIMARY
-    [ "$code" = 000 ] && role=down
-    printf '%-4s %-8s %-6s %-6s %s\n' k$i "$(alive k$i && echo running || echo stopped)" $((BASE + 10 + i)) "$role" \
-      "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 20 + i))/health" || true)"
+  local view
+  view=$(curl -s -m 3 -H "Authorization: Bearer $(cat "$DIR/operator.token" 2>/dev/null)" \
+    "http://127.0.0.1:$((BASE + 50))/api/v1/cluster") || view=
+  if ! printf '%s' "$view" | jq -e .keepers >/dev/null 2>&1; then
+    log "admin API not answering on port $((BASE + 50)): ${view:-no answer}"
+  else
+    printf '%s' "$view" | jq -r '"cluster \(.name)  phase=\(.phase)  primary=\(.primaryKeeper // "-")" +
+      (if .paused then "  PAUSED" else "" end) +
+      (if .operation then "  operation=\(.operation.type) \(.operation.state)" else "" end) +
+      (if .message then "  (\(.message))" else "" end)'
+    { echo "KEEPER ROLE HEALTHY ALIVE SYNC ADDRESS TIMELINE WAL LAG_BYTES PRIORITY"
+      printf '%s' "$view" | jq -r '.keepers[] | [.uid, (.role // "-"), .healthy, .alive, .synchronous,
+        (.address // "-"), (.timeline // "-"), (.walPosition // "-"), (.lagBytes // "-"), .priority] | @tsv' \
+        | tr '\t' ' '
+    } | column -t
+    printf '%s' "$view" | jq -r '"proxies:   " + ([.proxies[] | "\(.uid) listening=\(.listening) acknowledged=\(.acknowledged)"]
+      | join(", ")), "sentinels: " + ([.sentinels[] | .uid + (if .leader then " (leader)" else "" end)] | join(", "))'
+  fi
+  local n line=
+  for n in etcd k1 k2 k3 s1 s2 p1 admin; do
+    line+="$n=$(alive $n && echo up || echo DOWN) "
   done
-  printf '%-4s %-8s rw=%s ro=%s\n' p1 "$(alive p1 && echo running || echo stopped)" \
-    "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readWrite":"[^"]*"' | cut -d'"' -f4)" \
-    "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 41))/actuator/health/proxy" | grep -o '"readOnly":\[[^]]*\]' | sed 's/^"readOnly"://')"
-  for i in 1 2; do
-    printf '%-4s %-8s leader=%s\n' s$i "$(alive s$i && echo running || echo stopped)" \
-      "$(curl -s -m 2 "http://127.0.0.1:$((BASE + 30 + i))/actuator/health" | grep -o '"leader":[a-z]*' | cut -d: -f2)"
-  done
+  echo "processes: $line"
 }
 
 kill_primary() {

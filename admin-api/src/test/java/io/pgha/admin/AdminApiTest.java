@@ -10,6 +10,7 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.Keeper;
+import io.pgha.model.KeeperInfo;
 import io.pgha.model.Proxy;
 import io.pgha.store.ClusterStore;
 import io.pgha.store.StoreKeys;
@@ -357,6 +358,17 @@ class AdminApiTest {
         Answer reinit = op("POST", "/api/v1/keepers/k2/reinit", null);
         assertThat(reinit.status()).isEqualTo(202);
         assertThat(stored().dbs()).doesNotContainKey("db2");
+        // A running keeper (its info in the store) would be admitted again at once under open admission.
+        store.put(StoreKeys.keeper("k3"), JsonCodec.write(new KeeperInfo("k3", "c1", "i3", Instant.now(), 0, true,
+                null)));
+        try {
+            Answer running = op("DELETE", "/api/v1/keepers/k3", null);
+            assertProblem(running, 409);
+            assertThat(running.body()).contains("still running");
+            assertThat(stored().keepers()).containsKey("k3");
+        } finally {
+            store.delete(StoreKeys.keeper("k3"));
+        }
         assertThat(op("DELETE", "/api/v1/keepers/k3", null).status()).isEqualTo(200);
         assertThat(stored().keepers()).doesNotContainKey("k3");
         assertProblem(op("DELETE", "/api/v1/keepers/k3", null), 404);

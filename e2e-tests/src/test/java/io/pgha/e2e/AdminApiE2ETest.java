@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.pgha.model.ClusterData;
 import io.pgha.model.DB;
 import io.pgha.testing.EtcdExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -29,9 +26,8 @@ class AdminApiE2ETest {
     private static final String TOKEN = "e2e-operator-token";
     @RegisterExtension
     static final EtcdExtension ETCD = new EtcdExtension();
-    private final HttpClient http = HttpClient.newHttpClient();
     private LocalCluster cluster;
-    private String api;
+    private LocalCluster.Admin admin;
 
     @AfterEach
     void tearDown() {
@@ -42,15 +38,7 @@ class AdminApiE2ETest {
     }
 
     private HttpResponse<String> call(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(120))
-                .header("Authorization", "Bearer " + TOKEN)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        log.info("{} {} -> {} {}", method, path, r.statusCode(), r.body());
-        return r;
+        return admin.call(method, path, body);
     }
 
     private String masterKeeper() {
@@ -71,7 +59,7 @@ class AdminApiE2ETest {
         cluster.startKeeper("k1");
         cluster.startKeeper("k2");
         cluster.startSentinel("s1", "{}");
-        api = cluster.startAdmin(TOKEN);
+        admin = cluster.startAdmin(TOKEN);
         cluster.awaitHealthy(1, SETUP);
         assertThat(call("POST", "/api/v1/keepers", "{\"uid\":\"k3\",\"priority\":0}").statusCode()).isEqualTo(201);
         cluster.startKeeper("k3");
@@ -130,7 +118,7 @@ class AdminApiE2ETest {
         }
         cluster.startSentinel("s1", "{\"synchronousReplication\":true,\"minSynchronousStandbys\":1,"
                 + "\"maxSynchronousStandbys\":1}");
-        api = cluster.startAdmin(TOKEN);
+        admin = cluster.startAdmin(TOKEN);
         cluster.awaitHealthy(2, SETUP);
         ClusterData cd = await().atMost(Duration.ofSeconds(60)).until(() -> cluster.clusterData().orElseThrow(),
                 c -> c.masterDb().orElseThrow().status().synchronousStandbys().size() == 1);

@@ -15,7 +15,12 @@ import io.pgha.testing.FreePorts;
 import io.pgha.testing.ManagedProcess;
 import io.pgha.testing.PgClient;
 import io.pgha.testing.Postmaster;
+import io.pgha.testing.Signals;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +33,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A pgha cluster on this machine for black-box tests: etcd, keepers and sentinels as real processes from
  * the built jars, each with its own ports, data and log. Closing it kills everything by PID.
  */
 final class LocalCluster implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
     static final String SUPERUSER_PASSWORD = "e2e-su";
 
     final String name;
@@ -43,6 +51,8 @@ final class LocalCluster implements AutoCloseable {
     private final Path base;
     final Map<String, Keeper> keepers = new LinkedHashMap<>();
     final Map<String, ManagedProcess> sentinels = new LinkedHashMap<>();
+    final Map<String, Proxy> proxies = new LinkedHashMap<>();
+    private final List<ManagedProcess> others = new ArrayList<>();
 
     /** A keeper process and where its PostgreSQL lives. */
     record Keeper(String uid, ManagedProcess process, Path dataDir, int pgPort, int httpPort) {
@@ -50,10 +60,41 @@ final class LocalCluster implements AutoCloseable {
             return new PgClient(pgPort, "postgres", SUPERUSER_PASSWORD);
         }
 
-        /** SIGKILL the keeper and its postmaster: a node lost. */
+        /** SIGKILL the keeper and its whole PostgreSQL instance: a node lost. */
         void killNode() {
             process.kill();
-            Postmaster.kill(dataDir.resolve("postgres"));
+            Postmaster.killInstance(pgData());
+        }
+
+        /**
+         * SIGSTOP the keeper and every PostgreSQL process: a node that hangs or is cut off (its connections
+         * stay open but nothing answers). Returns the frozen pids for {@link #thaw}.
+         */
+        List<Long> freezeNode() {
+            List<Long> pids = new ArrayList<>(Postmaster.instancePids(pgData()));
+            pids.add(process.process().pid());
+            pids.forEach(Signals::freeze);
+            return pids;
+        }
+
+        Path pgData() {
+            return dataDir.resolve("postgres");
+        }
+    }
+
+    /** SIGCONT for what a freeze stopped. */
+    static void thaw(List<Long> pids) {
+        pids.forEach(Signals::thaw);
+    }
+
+    /** A proxy process: read-write port (always the primary) and read-only port (the standbys). */
+    record Proxy(String uid, ManagedProcess process, int port, int readOnlyPort, int httpPort) {
+        PgClient sql() {
+            return new PgClient(port, "postgres", SUPERUSER_PASSWORD);
+        }
+
+        PgClient readOnlySql() {
+            return new PgClient(readOnlyPort, "postgres", SUPERUSER_PASSWORD);
         }
     }
 
@@ -110,18 +151,44 @@ final class LocalCluster implements AutoCloseable {
         return s;
     }
 
-    /** An admin-api process with an operator token; returns its base URL. */
-    String startAdmin(String operatorToken) {
+    Proxy startProxy(String uid) {
+        int port = FreePorts.next();
+        int readOnlyPort = FreePorts.next();
+        int httpPort = FreePorts.next();
+        List<String> args = new ArrayList<>(common(httpPort));
+        args.addAll(List.of("--pgha.proxy.uid=" + uid, "--pgha.proxy.listen-address=127.0.0.1",
+                "--pgha.proxy.port=" + port, "--pgha.proxy.read-only-port=" + readOnlyPort));
+        Proxy p = new Proxy(uid, service(uid, "proxy-service", args), port, readOnlyPort, httpPort);
+        proxies.put(uid, p);
+        return p;
+    }
+
+    /** The admin API as an operator calls it: bearer token, JSON bodies, each exchange logged. */
+    record Admin(String url, String token, HttpClient http) {
+        HttpResponse<String> call(String method, String path, String body) throws IOException, InterruptedException {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(120))
+                    .header("Authorization", "Bearer " + token).method(method, body == null
+                            ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            log.info("{} {} -> {} {}", method, path, r.statusCode(), r.body());
+            return r;
+        }
+    }
+
+    /** An admin-api process with an operator token, once it is ready. */
+    Admin startAdmin(String operatorToken) {
         int port = FreePorts.next();
         List<String> args = new ArrayList<>(common(port));
         args.add("--pgha.admin.auth.operator-token=" + operatorToken);
-        sentinels.put("admin", service("admin", "admin-api", args));
-        String url = "http://127.0.0.1:" + port;
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        await("admin-api up").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/actuator/health/readiness")).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
-        return url;
+        others.add(service("admin", "admin-api", args));
+        Admin admin = new Admin("http://127.0.0.1:" + port, operatorToken, HttpClient.newHttpClient());
+        await("admin-api up").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin.http().send(
+                HttpRequest.newBuilder(URI.create(admin.url() + "/actuator/health/readiness")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        return admin;
     }
 
     Optional<ClusterData> clusterData() {
@@ -142,6 +209,29 @@ final class LocalCluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("could not write the operation: cluster data kept changing");
+    }
+
+    /** Waits until a DB other than {@code oldMasterDb} is the master and converged (promoted); its keeper. */
+    Keeper awaitNewMaster(String oldMasterDb, Duration atMost) {
+        ClusterData after = await("a new master in place of " + oldMasterDb).atMost(atMost)
+                .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> clusterData().orElseThrow(),
+                        cd -> cd.cluster().status().master() != null
+                                && !cd.cluster().status().master().equals(oldMasterDb)
+                                && cd.masterDb().get().converged());
+        return keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+    }
+
+    String masterDbUid() {
+        return clusterData().orElseThrow().cluster().status().master();
+    }
+
+    /** Runs {@code sql} until it succeeds (the target may be failing over or restarting). */
+    static void awaitExec(PgClient client, String sql, Duration atMost) {
+        await("'" + sql + "' on port " + client.port()).atMost(atMost).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> {
+                    client.exec(sql);
+                    return true;
+                });
     }
 
     Optional<String> leader() {
@@ -168,17 +258,36 @@ final class LocalCluster implements AutoCloseable {
 
     String dump() {
         StringBuilder b = new StringBuilder();
-        Stream.concat(keepers.values().stream().map(Keeper::process), sentinels.values().stream()).forEach(p ->
+        Stream.of(keepers.values().stream().map(Keeper::process), sentinels.values().stream(),
+                        proxies.values().stream().map(Proxy::process), others.stream()).flatMap(s -> s).forEach(p ->
                 b.append("\n==== ").append(p.name()).append(" ====\n").append(p.logTail(40)));
         clusterData().ifPresent(cd -> b.append("\n==== cluster data ====\n").append(JsonCodec.write(cd)));
         return b.toString();
     }
 
+    /** Every process's whole log survives the cluster under target/e2e-logs/NAME-TIME/, for reading a failure. */
+    private void keepLogs() {
+        Path to = Path.of("target", "e2e-logs", name + "-" + java.time.LocalTime.now().withNano(0)
+                .toString().replace(":", "")).toAbsolutePath();
+        try (Stream<Path> logs = Files.list(base)) {
+            Files.createDirectories(to);
+            for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
+                Files.copy(log, to.resolve(log.getFileName()));
+            }
+            LocalCluster.log.info("cluster {}: logs kept in {}", name, to);
+        } catch (IOException e) {
+            LocalCluster.log.warn("cluster {}: could not keep the logs: {}", name, e.toString());
+        }
+    }
+
     @Override
     public void close() {
         sentinels.values().forEach(ManagedProcess::kill);
+        proxies.values().forEach(p -> p.process().kill());
+        others.forEach(ManagedProcess::kill);
         keepers.values().forEach(Keeper::killNode);
         store.close();
+        keepLogs();
         try (Stream<Path> files = Files.walk(base)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -40,22 +40,12 @@ class SentinelFailoverTest {
         return k.sql().column("SELECT id::text FROM t ORDER BY id");
     }
 
-    /** Waits until a DB other than {@code oldMasterDb} is the master and converged (promoted); its keeper. */
     private LocalCluster.Keeper awaitNewMaster(String oldMasterDb) {
-        ClusterData after = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow(),
-                        cd -> cd.cluster().status().master() != null
-                                && !cd.cluster().status().master().equals(oldMasterDb)
-                                && cd.masterDb().get().converged());
-        return cluster.keepers.get(after.masterDb().orElseThrow().spec().keeperUid());
+        return cluster.awaitNewMaster(oldMasterDb, Duration.ofSeconds(60));
     }
 
-    /** Inserts until one insert succeeds on that keeper's PostgreSQL; returns when it did. */
     private static void awaitWritable(LocalCluster.Keeper k, int id) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            k.sql().exec("INSERT INTO t VALUES (" + id + ")");
-            return true;
-        });
+        LocalCluster.awaitExec(k.sql(), "INSERT INTO t VALUES (" + id + ")", Duration.ofSeconds(60));
     }
 
     @Test

@@ -112,7 +112,7 @@ public final class ClusterViewFixture {
 
     private static KeeperInfo.PostgresState state(String db, int port, boolean inRecovery, long position) {
         return new KeeperInfo.PostgresState(db, 1, true, true, inRecovery, "sys", 1, List.of(), position, position,
-                position, List.of(), "127.0.0.1", port, "15", Map.of(), null, false);
+                position, List.of(), "127.0.0.1", port, "15", Map.of(), null, false, inRecovery);
     }
 
     /** Copies of a PostgresState with one field changed, for {@link #report}. */
@@ -120,20 +120,20 @@ public final class ClusterViewFixture {
         return new KeeperInfo.PostgresState(p.dbUid(), p.generation(), p.running(), p.healthy(), p.inRecovery(),
                 p.systemId(), p.timelineId(), p.timelineHistory(), p.walPosition(), p.receivedWalPosition(), position,
                 p.syncStandbys(), p.listenAddress(), p.port(), p.pgVersion(), p.pgParameters(), p.oldestWalFile(),
-                p.needsRestart());
+                p.needsRestart(), p.streaming());
     }
 
     public static KeeperInfo.PostgresState stopped(KeeperInfo.PostgresState p) {
         return new KeeperInfo.PostgresState(p.dbUid(), p.generation(), false, false, p.inRecovery(),
                 p.systemId(), p.timelineId(), p.timelineHistory(), p.walPosition(), p.receivedWalPosition(),
                 p.replayedWalPosition(), p.syncStandbys(), p.listenAddress(), p.port(), p.pgVersion(),
-                p.pgParameters(), p.oldestWalFile(), p.needsRestart());
+                p.pgParameters(), p.oldestWalFile(), p.needsRestart(), p.streaming());
     }
 
     public static KeeperInfo.PostgresState promoted(KeeperInfo.PostgresState p) {
         return new KeeperInfo.PostgresState(p.dbUid(), p.generation(), p.running(), p.healthy(), false,
                 p.systemId(), p.timelineId(), p.timelineHistory(), p.walPosition(), p.receivedWalPosition(),
                 p.replayedWalPosition(), p.syncStandbys(), p.listenAddress(), p.port(), p.pgVersion(),
-                p.pgParameters(), p.oldestWalFile(), p.needsRestart());
+                p.pgParameters(), p.oldestWalFile(), p.needsRestart(), p.streaming());
     }
 }

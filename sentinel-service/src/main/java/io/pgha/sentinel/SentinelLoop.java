@@ -8,6 +8,7 @@ import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.DB;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
 import io.pgha.model.MalformedDocumentException;
@@ -193,6 +194,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             }
         }
         plan.events().forEach(e -> report(e, now));
+        reconcileHistory(plan.next(), now);
         lastSuccess = now;
         lastProblem = null;
     }
@@ -260,11 +262,52 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         }
     }
 
+    /**
+     * The history is a second key, written after the cluster data: a leader that died in between left the
+     * master change unrecorded. Each round the leader checks that the last entry names the current master and
+     * records the change otherwise (a switchover when the finished operation says so, else a failover).
+     */
+    private void reconcileHistory(ClusterData cd, Instant now) {
+        Optional<DB> master = cd.masterDb();
+        if (master.isEmpty() || !leader || cd.cluster().status().phase() != Cluster.Phase.NORMAL) {
+            return;
+        }
+        try {
+            Optional<ClusterHistory.Entry> last = repository.history().map(Versioned::value)
+                    .flatMap(h -> h.entries().isEmpty() ? Optional.empty()
+                            : Optional.of(h.entries().get(h.entries().size() - 1)));
+            if (last.isPresent() && master.get().uid().equals(last.get().toDbUid())) {
+                return;
+            }
+            Cluster.Operation op = cd.cluster().status().operation();
+            ClusterHistory.Reason reason = last.isEmpty() ? ClusterHistory.Reason.INIT
+                    : op != null && op.type() == Cluster.Operation.Type.SWITCHOVER
+                    && last.get().toDbUid().equals(op.fromDb()) ? ClusterHistory.Reason.SWITCHOVER
+                    : ClusterHistory.Reason.FAILOVER;
+            ClusterHistory.Entry entry = new ClusterHistory.Entry(now, reason,
+                    last.map(ClusterHistory.Entry::toDbUid).orElse(null),
+                    last.map(ClusterHistory.Entry::toKeeperUid).orElse(null), master.get().uid(),
+                    master.get().spec().keeperUid(), master.get().status().timelineId(),
+                    master.get().status().walPosition());
+            log.info("sentinel={} action=record-history reason=\"master {} not in the history (the previous leader "
+                    + "stopped before recording it)\" entry={}", uid, master.get().uid(), entry);
+            appendHistory(entry);
+        } catch (MalformedDocumentException e) {
+            problem(e.getMessage() + " (history left as it is)");
+        }
+    }
+
+    /** Appends {@code entry} unless the last entry already records that master (idempotent across leaders). */
     private void appendHistory(ClusterHistory.Entry entry) {
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 Optional<Versioned<ClusterHistory>> h = repository.history();
-                ClusterHistory next = h.map(Versioned::value).orElse(ClusterHistory.empty()).append(entry);
+                ClusterHistory current = h.map(Versioned::value).orElse(ClusterHistory.empty());
+                if (!current.entries().isEmpty() && entry.toDbUid()
+                        .equals(current.entries().get(current.entries().size() - 1).toDbUid())) {
+                    return;
+                }
+                ClusterHistory next = current.append(entry);
                 if (repository.putHistory(next, h.map(Versioned::revision).orElse(0L)).succeeded()) {
                     return;
                 }

@@ -28,7 +28,10 @@ public record KeeperInfo(
                 ? java.util.Optional.empty() : java.util.Optional.of(info.postgres());
     }
 
-    /** The local PostgreSQL instance as observed by its keeper. */
+    /**
+     * The local PostgreSQL instance as observed by its keeper. {@code streaming}: a standby's WAL receiver is
+     * connected (null from keepers that do not report it).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PostgresState(
             String dbUid,
@@ -48,7 +51,8 @@ public record KeeperInfo(
             String pgVersion,
             Map<String, String> pgParameters,
             String oldestWalFile,
-            boolean needsRestart) {
+            boolean needsRestart,
+            Boolean streaming) {
 
         public PostgresState {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);

@@ -20,6 +20,21 @@ public final class Postmaster {
         }
     }
 
+    /** The postmaster and every process it started (backends, WAL sender/receiver, checkpointer...). */
+    public static java.util.List<Long> instancePids(Path pgData) {
+        return pid(pgData).stream().boxed().flatMap(pid -> java.util.stream.Stream.concat(
+                java.util.stream.Stream.of(pid),
+                ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants).map(ProcessHandle::pid))).toList();
+    }
+
+    /** SIGKILL the whole instance at once, as a lost node: no backend outlives its postmaster. */
+    public static void killInstance(Path pgData) {
+        java.util.List<Long> pids = instancePids(pgData);
+        // A child may exit on its own between the listing and the signal: only the survivors matter.
+        pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join()));
+    }
+
     /** SIGKILL the postmaster (a crash) and wait until it is gone. */
     public static void kill(Path pgData) {
         pid(pgData).ifPresent(pid -> {

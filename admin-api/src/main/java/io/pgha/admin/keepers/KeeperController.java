@@ -113,9 +113,16 @@ public class KeeperController {
     @DeleteMapping("/{uid}")
     public Map<String, Object> remove(@PathVariable String uid) {
         Uids.require("uid", uid);
+        boolean running = access.repository().keeperInfos().containsKey(uid);
         access.update("keeper " + uid + " removed", null, cd -> {
             keeper(cd, uid);
             Optional<DB> db = notPrimary(cd, uid, "remove");
+            // With open admission a running keeper would be admitted again at once: the removal would not stick.
+            if (running && "open".equals(cd.cluster().spec().withDefaults().keeperAdmission())) {
+                throw ApiProblem.conflict("keeper " + uid + " is still running (its info is in the store) and "
+                        + "keeperAdmission is open, so it would join again: stop it first, then remove it once its "
+                        + "info expired");
+            }
             ClusterData next = cd.withoutKeeper(uid);
             return db.map(d -> next.withoutDb(d.uid())).orElse(next);
         });

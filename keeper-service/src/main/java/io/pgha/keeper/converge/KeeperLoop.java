@@ -182,7 +182,7 @@ public final class KeeperLoop implements SmartLifecycle {
                 obs.healthy(), obs.inRecovery(), obs.systemId(), obs.timelineId(), obs.timelineHistory(),
                 obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
                 props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
-                obs.parameters(), obs.oldestWalFile(), obs.needsRestart()));
+                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming()));
         String json = JsonCodec.write(info);
         if (waitForStore && !obs.healthy()) {
             // Others must see "unhealthy" before this keeper acts on it (e.g. restarts PostgreSQL).

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,25 @@ final class FrontendHandler extends Relay {
     @Override
     void count(int bytes) {
         traffic.addToBackend(bytes);
+    }
+
+    /** Client bytes go nowhere once the routing may be stale: the connection ends instead (see viewStale). */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (server.viewStale()) {
+            ReferenceCountUtil.release(msg);
+            if (ctx.channel().isOpen()) {
+                log.info("event=stale-view-close listener={} reason=\"routing not confirmed within proxyTimeout\"",
+                        listener.tag());
+                releaseHeld();
+                ctx.channel().close();
+                if (connecting != null) {
+                    connecting.close();
+                }
+            }
+            return;
+        }
+        super.channelRead(ctx, msg);
     }
 
     @Override

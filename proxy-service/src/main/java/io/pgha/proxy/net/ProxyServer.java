@@ -49,6 +49,8 @@ public final class ProxyServer implements AutoCloseable {
     private volatile Route readWrite;
     private volatile Map<String, Route> readOnly = Map.of();
     private volatile boolean listening;
+    /** System.nanoTime() until which the routing is confirmed; client bytes are not forwarded past it. */
+    private volatile long viewValidUntilNanos = System.nanoTime();
     private final AtomicBoolean closed = new AtomicBoolean();
     private Backend lastPrimary;
 
@@ -110,11 +112,31 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Extends the validity of the routing: the last confirmed read was sent at {@code confirmedAtNanos}, and a
+     * sentinel that replaced the primary after that waits proxyTimeout before naming the new one.
+     */
+    public void viewValidUntil(long nanos) {
+        viewValidUntilNanos = nanos;
+    }
+
+    /**
+     * Whether the routing may be out of date. The fence thread unbinds within a tick, but a proxy that was
+     * frozen (SIGSTOP, a VM pause) resumes with client bytes already read: the data path checks this itself so
+     * that not one statement reaches a primary that may have been replaced meanwhile.
+     */
+    boolean viewStale() {
+        return System.nanoTime() - viewValidUntilNanos > 0;
+    }
+
+    /**
      * Picks a route for a new connection and admits the client to it, or returns null: refuse. Read-only
      * connections go to the eligible standby with the fewest connections (ties rotate), else to the primary
      * when {@code fallback-to-primary}, else nowhere.
      */
     Route admit(Listener listener, Channel client) {
+        if (viewStale()) {
+            return null;
+        }
         for (int attempt = 0; attempt < 2; attempt++) {
             Route r = listener == Listener.RW ? readWrite : pickReadOnly();
             if (r == null) {

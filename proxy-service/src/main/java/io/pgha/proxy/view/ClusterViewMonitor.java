@@ -219,6 +219,7 @@ public final class ClusterViewMonitor implements SmartLifecycle {
     private void confirmed(long sentNanos) {
         confirmedAtNanos = sentNanos;
         confirmedAt = Instant.now();
+        server.viewValidUntil(sentNanos + proxyTimeout.toNanos());
         if (problem != null) {
             log.info("event=view-confirmed master={} generation={} previousProblem=\"{}\"",
                     routing.readWrite() == null ? "none" : routing.readWrite(), routing.proxyGeneration(), problem);

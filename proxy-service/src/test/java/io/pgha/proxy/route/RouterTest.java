@@ -86,7 +86,7 @@ class RouterTest {
         v.report("k1", p -> new io.pgha.model.KeeperInfo.PostgresState(p.dbUid(), p.generation(), p.running(),
                 p.healthy(), p.inRecovery(), p.systemId(), p.timelineId(), p.timelineHistory(), p.walPosition(),
                 p.receivedWalPosition(), p.replayedWalPosition(), p.syncStandbys(), "10.0.0.9", 6000,
-                p.pgVersion(), p.pgParameters(), p.oldestWalFile(), p.needsRestart()));
+                p.pgVersion(), p.pgParameters(), p.oldestWalFile(), p.needsRestart(), p.streaming()));
         assertThat(Router.route(v.clusterData(), v.infos(), "p1", MAX_LAG).readWrite())
                 .isEqualTo(new Backend("db1", "10.0.0.9", 6000));
     }

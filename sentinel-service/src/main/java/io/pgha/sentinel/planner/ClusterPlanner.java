@@ -499,11 +499,30 @@ public final class ClusterPlanner {
             if (!db.converged() && k.status().healthy() && elapsed(db.changeTime()) > limit.toMillis()) {
                 return Optional.of("did not converge within " + limit.toSeconds() + " s");
             }
-            if (!s.healthy() && k.status().healthy() && m.status().oldestWalFile() != null && s.walPosition() > 0
-                    && s.walPosition() < walFileStart(m.status().oldestWalFile())) {
-                return Optional.of("the WAL it needs was removed from the master");
+            long needed = neededWal(s, KeeperInfo.reportOn(obs.keepers().get(k.uid()), db.uid()).orElse(null));
+            if (k.status().healthy() && m.status().oldestWalFile() != null
+                    && needed < walFileStart(m.status().oldestWalFile())) {
+                return Optional.of("the WAL it needs was removed from the master (needs "
+                        + String.format("%X/%X", needed >>> 32, needed & 0xFFFFFFFFL)
+                        + ", the master's oldest WAL file is " + m.status().oldestWalFile() + ")");
             }
             return Optional.empty();
+        }
+
+        /**
+         * Where the standby's WAL stream must resume, when that is known; else 0 (never judged). Down: its last
+         * recorded position. Running but not streaming: the receive position, which PostgreSQL sets to the start
+         * point its WAL receiver asks for (the end of its local WAL) — not the replay position, which lags behind
+         * during startup while the slot still keeps what the standby needs.
+         */
+        static long neededWal(DB.Status s, KeeperInfo.PostgresState report) {
+            if (!s.healthy()) {
+                return s.walPosition() > 0 ? s.walPosition() : Long.MAX_VALUE;
+            }
+            if (report == null || report.streaming() == null || report.streaming()) {
+                return Long.MAX_VALUE;
+            }
+            return report.receivedWalPosition() > 0 ? report.receivedWalPosition() : Long.MAX_VALUE;
         }
 
         /** A standby is forked when it went past the point where the master's history left its timeline. */

@@ -305,6 +305,17 @@ class ClusterPlannerTest {
                         () -> threeNodes().postgresDown("k2", 1).wal("db2", 10_000_000)
                                 .oldestWal("db1", "000000010000000000000005"),
                         p -> assertThat(p.next().dbs()).doesNotContainKey("db2")),
+                scenario("a running standby that cannot stream because its WAL is gone is replaced",
+                        () -> threeNodes().notStreaming("k2").wal("db2", 10_000_000)
+                                .oldestWal("db1", "000000010000000000000005"),
+                        p -> assertThat(p.next().dbs()).doesNotContainKey("db2").containsKey("db3")),
+                scenario("a standby starting up is judged on where it resumes streaming, not on its replay position",
+                        () -> threeNodes().notStreaming("k2").wal("db2", 10_000_000).received("k2", 90_000_000)
+                                .oldestWal("db1", "000000010000000000000005"),
+                        p -> assertThat(p.next().dbs()).containsKeys("db2", "db3")),
+                scenario("a streaming standby is kept even when its last report is behind the oldest WAL file",
+                        () -> threeNodes().wal("db2", 10_000_000).oldestWal("db1", "000000010000000000000005"),
+                        p -> assertThat(p.next().dbs()).containsKeys("db2", "db3")),
                 scenario("a lowered maxStandbysPerSender removes a standby",
                         () -> threeNodes().spec("{\"maxStandbysPerSender\":1}").wal("db3", 90_000_000),
                         p -> {

@@ -37,6 +37,8 @@ final class PlannerFixture {
     private final Map<String, DB> dbs = new LinkedHashMap<>();
     private final Set<String> gone = new HashSet<>();
     private final Set<String> pgDown = new HashSet<>();
+    private final Set<String> notStreaming = new HashSet<>();
+    private final Map<String, Long> received = new HashMap<>();
     private final Set<String> notConverged = new HashSet<>();
     private final Set<String> dbNotReported = new HashSet<>();
     private final Map<String, ProxyInfo> proxies = new HashMap<>();
@@ -128,6 +130,18 @@ final class PlannerFixture {
     PlannerFixture postgresDown(String uid, int secondsAgo) {
         pgDown.add(uid);
         return lastHealthy(uid, secondsAgo);
+    }
+
+    /** The keeper's standby runs but its WAL receiver is not connected. */
+    PlannerFixture notStreaming(String uid) {
+        notStreaming.add(uid);
+        return this;
+    }
+
+    /** The keeper's standby reports this receive position (default: its WAL position). */
+    PlannerFixture received(String uid, long position) {
+        received.put(uid, position);
+        return this;
     }
 
     /** The keeper was already judged failed (healthy=false) {@code secondsAgo} after last being healthy. */
@@ -289,8 +303,10 @@ final class PlannerFixture {
                 long gen = notConverged.contains(db.uid()) ? db.generation() - 1 : db.generation();
                 pg = new KeeperInfo.PostgresState(db.uid(), gen, healthy, healthy,
                         db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
-                        s.walPosition(), 0, 0, s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
-                        s.pgParameters(), s.oldestWalFile(), false);
+                        s.walPosition(), received.getOrDefault(k.uid(), s.walPosition()), s.walPosition(),
+                        s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
+                        s.pgParameters(), s.oldestWalFile(), false,
+                        db.spec().role() == DB.Role.STANDBY && healthy && !notStreaming.contains(k.uid()));
             }
             infos.put(k.uid(), new KeeperInfo(k.uid(), "c1", k.status().instanceId(), now, k.spec().priority(),
                     k.spec().noSync(), pg));

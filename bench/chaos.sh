@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Chaos with a writer, for as long as you like: runs e2e-tests' ChaosTest (synchronous replication, two writers
+# through two proxies, a nemesis that SIGKILLs/SIGSTOPs keepers, sentinels and proxies) for N minutes, prints
+# its summary and the nemesis log, and records the run in docs/benchmarks.md. CI runs the same test for 3 minutes.
+#   bench/chaos.sh [--minutes N] [--seed S]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
+MINUTES=10
+SEED=$(date +%s%3N)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) MINUTES=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    *) echo "usage: $0 [--minutes N] [--seed S]" >&2; exit 2 ;;
+  esac
+done
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+apt_install "${need[@]}"
+
+echo "[chaos] building the services, then $MINUTES minutes of chaos (seed $SEED)"
+./mvnw -B -q -ntp install -DskipTests
+status=0
+./mvnw -B -ntp -pl e2e-tests test -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dpgha.chaos.minutes="$MINUTES" -Dpgha.chaos.seed="$SEED" >/tmp/pgha-chaos.log 2>&1 || status=$?
+out=e2e-tests/target/surefire-reports/io.pgha.e2e.ChaosTest-output.txt
+grep -E 'ChaosTest -- nemesis: fault' "$out" | sed 's/.*nemesis: /  /' || true
+summary=$(grep -o 'chaos summary: .*' "$out" | tail -1 || true)
+echo "[chaos] ${summary:-no summary: the run failed before the end (see /tmp/pgha-chaos.log and $out)}"
+if [ $status -ne 0 ]; then
+  grep -A15 '<<< FAIL\|<<< ERROR' e2e-tests/target/surefire-reports/io.pgha.e2e.ChaosTest.txt || true
+  echo "[chaos] FAILED (exit $status); full log /tmp/pgha-chaos.log"
+  exit $status
+fi
+field() { printf '%s' "$summary" | grep -o "$1=[^ ]*" | head -1 | cut -d= -f2; }
+table="<!-- chaos:start -->
+## Chaos with a writer
+
+\`bench/chaos.sh --minutes $MINUTES --seed $SEED\`, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores. Synchronous
+replication (minSynchronousStandbys 1, usePgRewind), 3 keepers, 2 sentinels, 2 proxies; two writers insert
+increasing ids through the proxies' read-write ports; one fault at a time (hold 2–8 s), every third one kills
+the primary's node.
+
+| minutes | faults | acknowledged writes | master changes | lost | duplicated | overlapping primaries | healthy again after |
+|---|---|---|---|---|---|---|---|
+| $MINUTES | $(field faults) | $(field acknowledged) | $(field masterChanges) | $(field lost) | $(field duplicated) | $(printf '%s' "$summary" | grep -o 'overlaps=\[[^]]*\]' | sed 's/overlaps=\[\]/none/') | $(field recoveredAfterNemesisMs) ms |
+
+Faults: $(printf '%s' "$summary" | grep -o 'faults=[0-9]* {[^}]*}' | sed 's/faults=[0-9]* //')
+<!-- chaos:end -->"
+write_section chaos "$table"
+echo "[chaos] passed; docs/benchmarks.md updated"
