@@ -379,6 +379,19 @@ class ChartTest {
         assertThat(Y.at(r.get("StatefulSet", "demo-pgha-keeper"), "spec", "template", "spec", "affinity")).isNull();
     }
 
+    @ParameterizedTest
+    @NullSource
+    @ValueSource(strings = {"minimal-values.yaml"})
+    void everyJvmIsSizedFromItsContainersMemoryLimit(String values) {
+        for (Map<String, Object> c : pghaContainers(Chart.rendered(values))) {
+            assertThat(Y.str(c, "resources", "limits", "memory")).as(service(c) + " memory limit").isNotBlank();
+            String opts = Y.list(c, "env").stream().filter(e -> "JAVA_TOOL_OPTIONS".equals(Y.str(e, "name")))
+                    .map(e -> Y.str(e, "value")).findFirst().orElse("");
+            assertThat(opts).as(service(c) + " JAVA_TOOL_OPTIONS").contains("-XX:MaxRAMPercentage=")
+                    .doesNotContain("-Xmx");
+        }
+    }
+
     @Test
     void podsAreAnnotatedForPrometheusOnTheirHttpPort() {
         Rendered r = Chart.rendered(null);

@@ -282,11 +282,20 @@ final class LocalCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        sentinels.values().forEach(ManagedProcess::kill);
-        proxies.values().forEach(p -> p.process().kill());
-        others.forEach(ManagedProcess::kill);
-        keepers.values().forEach(Keeper::killNode);
-        store.close();
+        // Every process is stopped even when stopping one of them fails: nothing may outlive the test.
+        List<Runnable> stops = new ArrayList<>();
+        sentinels.values().forEach(p -> stops.add(p::kill));
+        proxies.values().forEach(p -> stops.add(p.process()::kill));
+        others.forEach(p -> stops.add(p::kill));
+        keepers.values().forEach(k -> stops.add(k::killNode));
+        stops.add(store::close);
+        for (Runnable stop : stops) {
+            try {
+                stop.run();
+            } catch (RuntimeException e) {
+                log.warn("cluster {}: stopping failed, going on: {}", name, e.toString());
+            }
+        }
         keepLogs();
         try (Stream<Path> files = Files.walk(base)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -73,6 +73,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private StoreWatch watch;
     private long nextRunNanos;
     private String lastProblem;
+    private String lastNoCandidate;
     private final Map<String, Seen> lastSeen = new HashMap<>();
 
     public SentinelLoop(ClusterRepository repository, String uid, Optional<ClusterSpec> initialSpec, Clock clock,
@@ -238,6 +239,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
 
     private void report(PlanEvent e, Instant now) {
         if (e instanceof PlanEvent.MasterElected m) {
+            lastNoCandidate = null;
             log.info("sentinel={} action=elect-master reason={} from={} to={} keeper={} timeline={} wal={} why=\"{}\"",
                     uid, m.reason().name().toLowerCase(), m.fromDb(), m.toDb(), m.toKeeper(), m.timeline(),
                     m.walPosition(), m.why());
@@ -248,7 +250,11 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             appendHistory(new ClusterHistory.Entry(now, m.reason(), m.fromDb(), m.fromKeeper(), m.toDb(),
                     m.toKeeper(), m.timeline(), m.walPosition()));
         } else if (e instanceof PlanEvent.NoCandidate n) {
-            log.warn("sentinel={} action=none reason=\"{}\"", uid, n.why());
+            // Planned again on every change while the master is down: say it once per distinct reason.
+            if (!n.why().equals(lastNoCandidate)) {
+                log.warn("sentinel={} action=none reason=\"{}\"", uid, n.why());
+                lastNoCandidate = n.why();
+            }
         } else if (e instanceof PlanEvent.KeeperFailed f) {
             log.info("sentinel={} keeper={} failed: {}", uid, f.keeperUid(), f.why());
         } else if (e instanceof PlanEvent.DbAssigned a) {
