@@ -43,14 +43,18 @@ table="<!-- chaos:start -->
 
 \`bench/chaos.sh --minutes $MINUTES --seed $SEED\`, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores. Synchronous
 replication (minSynchronousStandbys 1, usePgRewind), 3 keepers, 2 sentinels, 2 proxies; two writers insert
-increasing ids through the proxies' read-write ports; one fault at a time (hold 2–8 s), every third one kills
-the primary's node.
+increasing ids through the proxies' read-write ports; one fault at a time (hold 2–8 s); every third one kills
+the primary's node when a synchronous standby could take over.
 
-| minutes | faults | acknowledged writes | master changes | lost | duplicated | overlapping primaries | healthy again after |
-|---|---|---|---|---|---|---|---|
-| $MINUTES | $(field faults) | $(field acknowledged) | $(field masterChanges) | $(field lost) | $(field duplicated) | $(printf '%s' "$summary" | grep -o 'overlaps=\[[^]]*\]' | sed 's/overlaps=\[\]/none/') | $(field recoveredAfterNemesisMs) ms |
+| minutes | faults | acknowledged writes | master changes | lost | duplicated | overlapping primaries | longest write gap | healthy again after |
+|---|---|---|---|---|---|---|---|---|
+| $MINUTES | $(field faults) | $(field acknowledged) | $(field masterChanges) | $(field lost) | $(field duplicated) | $(printf '%s' "$summary" | grep -o 'overlaps=\[[^]]*\]' | sed 's/overlaps=\[\]/none/') | $(printf '%s' "$summary" | grep -o '[0-9]* ms after' | sort -n | tail -1 | sed 's/ after//;s/^$/< 5 s/') | $(field recoveredAfterNemesisMs) ms |
 
 Faults: $(printf '%s' "$summary" | grep -o 'faults=[0-9]* {[^}]*}' | sed 's/faults=[0-9]* //')
+
+Safety is what the run asserts; availability is not: long write gaps come from the primary being killed again
+before the remaining standby is a synchronous standby in sync (each keeper restart costs ~10 s of JVM start
+on these 2 busy cores); the sentinel then refuses to promote it, by design, and waits.
 <!-- chaos:end -->"
 write_section chaos "$table"
 echo "[chaos] passed; docs/benchmarks.md updated"

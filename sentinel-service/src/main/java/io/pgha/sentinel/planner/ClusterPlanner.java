@@ -510,10 +510,10 @@ public final class ClusterPlanner {
         }
 
         /**
-         * Where the standby's WAL stream must resume, when that is known; else 0 (never judged). Down: its last
-         * recorded position. Running but not streaming: the receive position, which PostgreSQL sets to the start
-         * point its WAL receiver asks for (the end of its local WAL) — not the replay position, which lags behind
-         * during startup while the slot still keeps what the standby needs.
+         * Where the standby's WAL stream must resume, when that is known; else Long.MAX_VALUE (never judged).
+         * Down: its last recorded position. Running but not streaming: the receive position, which PostgreSQL
+         * sets to the start point its WAL receiver asks for (the end of its local WAL) — not the replay position,
+         * which lags behind during startup while the slot still keeps what the standby needs.
          */
         static long neededWal(DB.Status s, KeeperInfo.PostgresState report) {
             if (!s.healthy()) {
