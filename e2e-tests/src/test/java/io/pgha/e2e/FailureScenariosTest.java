@@ -306,6 +306,9 @@ class FailureScenariosTest {
         }
         LocalCluster.awaitExec(proxy.sql(), "INSERT INTO t VALUES (101)", Duration.ofSeconds(60));
         assertThat(count(proxy.sql())).isEqualTo(101);
+        // The sentinel lost its session while etcd was frozen: it must lead again, not sit out as a follower.
+        await("the sentinel leads again").atMost(Duration.ofSeconds(60)).until(() -> cluster.sentinels.get("s1")
+                .logText().split("role=leader", -1).length - 1 >= 2);
         cluster.awaitHealthy(1, SETUP);
         assertThat(cluster.clusterData().orElseThrow().dbs().values().stream()
                 .filter(d -> d.spec().role() == DB.Role.MASTER)).hasSize(1);

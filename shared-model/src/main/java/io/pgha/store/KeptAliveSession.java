@@ -103,7 +103,9 @@ public abstract class KeptAliveSession implements StoreSession {
         }
         f.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, err) -> {
             renewing.set(false);
-            if (err != null) {
+            if (err != null && String.valueOf(err.getMessage()).contains("lease not found")) {
+                lost("the store reports the session expired (" + err.getMessage() + ")");
+            } else if (err != null) {
                 log.debug("session={} keep-alive failed: {}", id, err.toString());
             } else if (Boolean.TRUE.equals(ok)) {
                 if (sent - lastAckSentNanos > 0 && !abandoned) {
@@ -113,6 +115,20 @@ public abstract class KeptAliveSession implements StoreSession {
                 lost("the store reports the session expired");
             }
         });
+    }
+
+    @Override
+    public boolean release() {
+        if (abandoned) {
+            return true;
+        }
+        try {
+            revoke();
+            return true;
+        } catch (RuntimeException e) {
+            // Gone already ("not found") counts as released; anything else (unreachable) is retried by the caller.
+            return String.valueOf(e.getMessage()).contains("not found");
+        }
     }
 
     private void lost(String reason) {

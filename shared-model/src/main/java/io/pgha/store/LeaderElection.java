@@ -45,6 +45,10 @@ public final class LeaderElection implements AutoCloseable {
     private long resignedUntilNanos;
     private StoreWatch watch;
     private volatile boolean abandoned;
+    private int sessionFailures;
+    private String lastOutcome;
+    /** Our own sessions lost locally whose revoke may not have reached the store: they may still hold the key. */
+    private final List<StoreSession> lostSessions = new java.util.ArrayList<>();
 
     public LeaderElection(ClusterStore store, String key, String candidateId, Duration ttl, Listener listener) {
         if (candidateId == null || candidateId.isBlank()) {
@@ -140,27 +144,67 @@ public final class LeaderElection implements AutoCloseable {
         }
         try {
             if (session == null || !session.isAlive()) {
-                session = store.openSession(ttl, reason -> executeQuietly(() -> onSessionLost(reason)));
+                if (session != null) {
+                    // Lost, its loss event still queued behind this campaign: step down now, not after.
+                    lostSessions.add(session);
+                    dropLeadership("session lost");
+                }
+                StoreSession[] opened = new StoreSession[1];
+                opened[0] = store.openSession(ttl, reason -> executeQuietly(() -> onSessionLost(opened[0], reason)));
+                session = opened[0];
             }
-            if (session.createEphemeralIfAbsent(key, candidateId)) {
+            boolean won = session.createEphemeralIfAbsent(key, candidateId);
+            sessionFailures = 0;
+            if (won) {
+                outcome("holds the key");
                 if (!leader) {
                     leader = true;
                     log.info("election={} candidate={} became leader", key, candidateId);
                     listener.isLeader();
                 }
-            } else if (leader) {
-                dropLeadership("the election key is held by another candidate");
+            } else {
+                outcome("the key is held by another session");
+                if (leader) {
+                    dropLeadership("the election key is held by another candidate");
+                }
+                // It may be one of ours, lost during a store outage and never revoked: revoke it so that the key
+                // is freed (the watch then sees the delete and the next campaign wins).
+                lostSessions.removeIf(StoreSession::release);
             }
         } catch (StoreException e) {
-            log.debug("election={} campaign failed: {}", key, e.getMessage());
+            outcome("campaign failed: " + e.getMessage());
+            // A session the store no longer knows (its lease expired while the store was unreachable) can look
+            // alive here until its keep-alives time out; after repeated failures start over with a new one.
+            if (session != null && !leader && ++sessionFailures >= 3) {
+                log.info("election={} candidate={} opening a new session after {} failed campaigns", key,
+                        candidateId, sessionFailures);
+                session.close();
+                lostSessions.add(session); // its revoke may not have reached the store either
+                session = null;
+                sessionFailures = 0;
+            }
         } catch (RuntimeException e) {
             log.error("election={} campaign failed", key, e);
         }
     }
 
-    private void onSessionLost(String reason) {
-        session = null;
-        dropLeadership("session lost: " + reason);
+    /** Logs what a campaign found, once per change: a candidate that never wins says why. */
+    private void outcome(String what) {
+        if (!what.equals(lastOutcome)) {
+            lastOutcome = what;
+            log.info("election={} candidate={} {}", key, candidateId, what);
+        }
+    }
+
+    /** A session's loss, bound to that session: a late event about an older session leaves the current alone. */
+    private void onSessionLost(StoreSession lost, String reason) {
+        if (lost != null && !lostSessions.contains(lost)) {
+            lostSessions.add(lost);
+        }
+        if (lost == session) {
+            session = null;
+            dropLeadership("session lost: " + reason);
+        }
     }
 
     private void dropLeadership(String reason) {

@@ -37,6 +37,13 @@ public interface StoreSession extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Revokes the session again after it was lost: the revoke sent at the loss may have failed (the store was
+     * unreachable) while the store still holds the session and its keys. Returns true once the store no longer
+     * holds it (revoked now, or already gone); false while the store does not answer.
+     */
+    boolean release();
+
     /** Told once, on the first edge from alive to lost (never after a deliberate close). */
     interface Listener {
         void sessionLost(String reason);
