@@ -161,7 +161,14 @@ public final class EtcdClusterStore implements ClusterStore {
 
     @Override
     public StoreWatch watch(String key, boolean prefix, WatchListener listener) {
-        return EtcdWatch.start(client.getWatchClient(), scheduler, root, key, prefix, listener);
+        long from;
+        try {
+            from = await("revision for watch " + key, kv.get(bytes(""), GetOption.builder().withCountOnly(true)
+                    .build())).getHeader().getRevision() + 1;
+        } catch (StoreException e) {
+            from = 0;
+        }
+        return EtcdWatch.start(client.getWatchClient(), scheduler, root, key, prefix, listener, from);
     }
 
     @Override

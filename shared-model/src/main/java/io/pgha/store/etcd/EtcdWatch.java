@@ -48,9 +48,15 @@ final class EtcdWatch implements StoreWatch, Watch.Listener {
         this.listener = listener;
     }
 
+    /**
+     * Starts watching from {@code fromRevision} (the revision after the store's current one, so that nothing
+     * written once this returns is missed), or from whenever the server registers the watch when 0 (the store
+     * did not answer: the watch still starts and resumes once it does).
+     */
     static EtcdWatch start(Watch watchClient, ScheduledExecutorService scheduler, String root, String key,
-                           boolean prefix, WatchListener listener) {
+                           boolean prefix, WatchListener listener, long fromRevision) {
         EtcdWatch w = new EtcdWatch(watchClient, scheduler, root, key, prefix, listener);
+        w.nextRevision = fromRevision;
         w.open();
         return w;
     }
