@@ -33,8 +33,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * anti-affinity. values.schema.json refuses wrong types and impossible values.
  */
 class ChartTest {
-    private static final String[] VALUE_SETS = {"external-etcd-values.yaml", "consul-values.yaml",
-            "minimal-values.yaml", "monitoring-values.yaml"};
     private static final Set<String> PROBE_PATHS = Set.of("/actuator/health/liveness", "/actuator/health/readiness");
     private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|TOKEN|SECRET).*");
 
