@@ -12,9 +12,13 @@ import io.pgha.model.DB;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
 import io.pgha.model.MalformedDocumentException;
+import io.pgha.model.ProxyInfo;
 import io.pgha.model.SentinelInfo;
 import io.pgha.model.Violation;
+import io.pgha.sentinel.evidence.PortProber;
+import io.pgha.sentinel.evidence.StoreOutageTracker;
 import io.pgha.sentinel.planner.ClusterPlanner;
+import io.pgha.sentinel.planner.FailureEvidence;
 import io.pgha.sentinel.planner.Observations;
 import io.pgha.sentinel.planner.Plan;
 import io.pgha.sentinel.planner.PlanEvent;
@@ -30,10 +34,10 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,6 +57,12 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     /** Lease TTL of the leader key and of this sentinel's info. */
     static final Duration LEASE_TTL = Duration.ofSeconds(3);
     private static final Duration MIN_GAP = Duration.ofMillis(50);
+    /** A store read slower than this means the store stalled: that time counts for nobody's failure. */
+    static final Duration SLOW_STORE_CALL = Duration.ofMillis(500);
+    /** How often the master's PostgreSQL port is probed while its keeper is silent. */
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(250);
+    /** How long a vanished keeper's last report is remembered. */
+    private static final Duration SIGHTING_MEMORY = Duration.ofMinutes(10);
 
     private final ClusterRepository repository;
     private final ClusterPlanner planner = new ClusterPlanner();
@@ -68,13 +78,18 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private volatile Instant lastSuccess;
     private volatile Duration sleepInterval = ClusterSpec.empty().sleepIntervalDuration();
     private ScheduledExecutorService executor;
+    private ScheduledExecutorService probeExecutor;
     private LeaderElection election;
     private EphemeralRegistration registration;
     private StoreWatch watch;
     private long nextRunNanos;
     private String lastProblem;
     private String lastNoCandidate;
-    private final Map<String, Seen> lastSeen = new HashMap<>();
+    /** What each keeper last published and when this sentinel saw it change; kept a while after it vanished. */
+    private final Map<String, Observations.Sighting> sightings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final StoreOutageTracker outages = new StoreOutageTracker(SLOW_STORE_CALL, Duration.ofMinutes(10));
+    private final PortProber prober;
+    private volatile ClusterData lastRead;
 
     public SentinelLoop(ClusterRepository repository, String uid, Optional<ClusterSpec> initialSpec, Clock clock,
                         MeterRegistry metrics) {
@@ -84,6 +99,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         this.clock = clock;
         this.metrics = metrics;
         this.startTime = clock.instant();
+        this.prober = new PortProber(clock, PROBE_INTERVAL);
         this.planTimer = Timer.builder("pgha.sentinel.plan.duration").description("time to plan one step")
                 .register(metrics);
         Gauge.builder("pgha.sentinel.leader", this, s -> s.leader ? 1 : 0)
@@ -139,19 +155,29 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             log.warn("watch not started ({}): polling every sleepInterval", e.getMessage());
         }
         executor.scheduleWithFixedDelay(this::tickSafely, 0, MIN_GAP.toMillis(), TimeUnit.MILLISECONDS);
+        probeExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sentinel-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        probeExecutor.scheduleWithFixedDelay(this::probeSafely, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
         log.info("sentinel={} started", uid);
     }
 
+    /**
+     * Every sentinel reads every sleepInterval, so that what it knows of the keepers and of the store's outages
+     * is current the moment it wins an election; only the leader also runs on every watched change, and plans.
+     */
     private void tickSafely() {
         long now = System.nanoTime();
-        if (!triggered.getAndSet(false) && now - nextRunNanos < 0) {
+        boolean changed = triggered.getAndSet(false);
+        if (!(changed && leader) && now - nextRunNanos < 0) {
             return;
         }
         nextRunNanos = now + sleepInterval.toNanos();
         try {
-            if (leader) {
-                check();
-            }
+            check();
         } catch (VirtualMachineError e) {
             throw e;
         } catch (RuntimeException | Error e) {
@@ -159,17 +185,29 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         }
     }
 
-    /** One leader step: read, plan, write with CAS. */
+    /** One step: read and take note of what changed; the leader then plans and writes with CAS. */
     private void check() {
         Optional<Versioned<ClusterData>> read;
+        Map<String, KeeperInfo> infos;
+        Map<String, ProxyInfo> proxies;
+        Instant start = clock.instant();
         try {
             read = repository.clusterData();
+            infos = repository.keeperInfos();
+            proxies = repository.proxyInfos();
         } catch (MalformedDocumentException e) {
             problem(e.getMessage() + " (left as it is)");
             return;
+        } catch (StoreException e) {
+            outages.failed(start);
+            throw e;
         }
+        Instant now = clock.instant();
+        outages.succeeded(start, now);
         if (read.isEmpty()) {
-            initialize();
+            if (leader) {
+                initialize();
+            }
             return;
         }
         ClusterData current = read.get().value();
@@ -179,9 +217,12 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             return;
         }
         sleepInterval = current.cluster().spec().sleepIntervalDuration();
-        Instant now = clock.instant();
-        Map<String, KeeperInfo> infos = repository.keeperInfos();
-        Observations obs = new Observations(infos, repository.proxyInfos(), keeperUpdates(infos, now));
+        lastRead = current;
+        Map<String, Observations.Sighting> seen = sight(infos, current, now);
+        if (!leader) {
+            return;
+        }
+        Observations obs = new Observations(infos, proxies, seen, outages.snapshot(now), prober.results());
         Plan plan = planTimer.record(() -> planner.plan(current, obs, now, SentinelLoop::newDbUid));
         if (!plan.next().equals(current)) {
             if (!leader) {
@@ -201,24 +242,56 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     }
 
     /**
-     * When each keeper's info last changed, by this sentinel's clock (keepers' clocks may disagree with it).
-     * A keeper first seen now counts as updated now.
+     * Updates what each keeper was last seen publishing and when, by this sentinel's clock (keepers' clocks may
+     * disagree with it): a keeper first seen now counts as changed now. Tells the outage tracker when any keeper
+     * last changed, so that all of them going quiet at once counts as the store's outage, not theirs.
      */
-    private Map<String, Instant> keeperUpdates(Map<String, KeeperInfo> infos, Instant now) {
-        infos.forEach((uid, info) -> {
-            Instant reported = info.time();
-            Seen seen = lastSeen.get(uid);
-            if (seen == null || !java.util.Objects.equals(seen.reported(), reported)) {
-                lastSeen.put(uid, new Seen(reported, now));
+    private Map<String, Observations.Sighting> sight(Map<String, KeeperInfo> infos, ClusterData cd, Instant now) {
+        infos.forEach((keeper, info) -> {
+            Observations.Sighting seen = sightings.get(keeper);
+            if (seen == null || !Objects.equals(seen.info().time(), info.time())
+                    || !Objects.equals(seen.info().instanceId(), info.instanceId())) {
+                sightings.put(keeper, new Observations.Sighting(info, now));
             }
         });
-        lastSeen.keySet().retainAll(infos.keySet());
-        Map<String, Instant> out = new HashMap<>();
-        lastSeen.forEach((uid, seen) -> out.put(uid, seen.at()));
-        return out;
+        sightings.entrySet().removeIf(e -> !cd.keepers().containsKey(e.getKey()) && !infos.containsKey(e.getKey())
+                || Duration.between(e.getValue().changedAt(), now).compareTo(SIGHTING_MEMORY) > 0);
+        Instant latest = infos.size() < 2 ? null : infos.keySet().stream().map(sightings::get)
+                .map(Observations.Sighting::changedAt).max(Instant::compareTo).orElse(null);
+        outages.keepersLastChanged(latest, specOf(cd).sleepIntervalDuration().multipliedBy(2), now);
+        return Map.copyOf(sightings);
     }
 
-    private record Seen(Instant reported, Instant at) {
+    private static ClusterSpec specOf(ClusterData cd) {
+        return cd.cluster().spec().withDefaults();
+    }
+
+    /**
+     * While the master's keeper has been silent for a sleepInterval (and the store works), probes the master's
+     * PostgreSQL port and runs a planning round when what the probe finds changes: the planner decides what it
+     * means. Nothing is probed while every keeper reports.
+     */
+    private void probeSafely() {
+        try {
+            ClusterData cd = lastRead;
+            Optional<DB> master = cd == null || !leader ? Optional.empty() : cd.masterDb()
+                    .filter(m -> m.spec().role() == DB.Role.MASTER && m.status().listenAddress() != null
+                            && m.status().port() != null);
+            Observations.Sighting seen = master.map(m -> sightings.get(m.spec().keeperUid())).orElse(null);
+            boolean silent = master.isPresent() && (seen == null || Duration.between(seen.changedAt(),
+                    clock.instant()).compareTo(specOf(cd).sleepIntervalDuration()) >= 0);
+            if (!silent || outages.ongoing()) {
+                prober.retainOnly(null);
+                return;
+            }
+            DB m = master.get();
+            prober.retainOnly(m.uid());
+            if (prober.probe(m.uid(), m.status().listenAddress(), m.status().port())) {
+                triggered.set(true);
+            }
+        } catch (RuntimeException e) {
+            log.debug("probe failed: {}", e.toString());
+        }
     }
 
     private void initialize() {
@@ -240,15 +313,18 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private void report(PlanEvent e, Instant now) {
         if (e instanceof PlanEvent.MasterElected m) {
             lastNoCandidate = null;
-            log.info("sentinel={} action=elect-master reason={} from={} to={} keeper={} timeline={} wal={} why=\"{}\"",
-                    uid, m.reason().name().toLowerCase(), m.fromDb(), m.toDb(), m.toKeeper(), m.timeline(),
-                    m.walPosition(), m.why());
+            FailureEvidence ev = m.evidence();
+            log.info("sentinel={} action=elect-master reason={} from={} to={} keeper={} timeline={} wal={} signal={}"
+                            + " lasted={} lastReport={} why=\"{}\"", uid, m.reason().name().toLowerCase(), m.fromDb(),
+                    m.toDb(), m.toKeeper(), m.timeline(), m.walPosition(), ev == null ? "none" : ev.signal().label(),
+                    ev == null ? "-" : ev.lasted().toMillis() + "ms", ev == null || ev.lastReport() == null ? "-"
+                            : ev.lastReport(), m.why());
             if (m.reason() != ClusterHistory.Reason.INIT) {
                 Counter.builder("pgha.sentinel.failovers").tag("reason", m.reason().name().toLowerCase())
                         .description("master changes").register(metrics).increment();
             }
             appendHistory(new ClusterHistory.Entry(now, m.reason(), m.fromDb(), m.fromKeeper(), m.toDb(),
-                    m.toKeeper(), m.timeline(), m.walPosition()));
+                    m.toKeeper(), m.timeline(), m.walPosition(), m.why()));
         } else if (e instanceof PlanEvent.NoCandidate n) {
             // Planned again on every change while the master is down: say it once per distinct reason.
             if (!n.why().equals(lastNoCandidate)) {
@@ -294,7 +370,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                     last.map(ClusterHistory.Entry::toDbUid).orElse(null),
                     last.map(ClusterHistory.Entry::toKeeperUid).orElse(null), master.get().uid(),
                     master.get().spec().keeperUid(), master.get().status().timelineId(),
-                    master.get().status().walPosition());
+                    master.get().status().walPosition(), "recorded by a later leader (the deciding one stopped first)");
             log.info("sentinel={} action=record-history reason=\"master {} not in the history (the previous leader "
                     + "stopped before recording it)\" entry={}", uid, master.get().uid(), entry);
             appendHistory(entry);
@@ -342,6 +418,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             return;
         }
         executor.shutdownNow();
+        probeExecutor.shutdownNow();
         if (watch != null) {
             watch.close();
         }

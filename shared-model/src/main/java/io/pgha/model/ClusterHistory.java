@@ -32,9 +32,12 @@ public record ClusterHistory(int formatVersion, List<Entry> entries) {
         @JsonProperty("switchover") SWITCHOVER
     }
 
-    /** One master change: from which DB/keeper to which, on which timeline, at which WAL position. */
+    /**
+     * One master change: from which DB/keeper to which, on which timeline, at which WAL position; {@code why}
+     * says what the decision rested on (for a failover: the failure signal, how long it lasted, the last report).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(Instant time, Reason reason, String fromDbUid, String fromKeeperUid, String toDbUid,
-                        String toKeeperUid, long timelineId, long walPosition) {
+                        String toKeeperUid, long timelineId, long walPosition, String why) {
     }
 }

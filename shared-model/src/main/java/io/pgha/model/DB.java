@@ -89,7 +89,11 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
         }
     }
 
-    /** What the keeper last reported about the instance, as the sentinel recorded it. */
+    /**
+     * What the keeper last reported about the instance, as the sentinel recorded it.
+     * {@code notConvergedSince}: when the sentinel first saw this DB not at its current generation (null while
+     * converged), so that convergenceTimeout counts from when it stopped converging, not from an old spec change.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Status(
             boolean healthy,
@@ -102,7 +106,8 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             List<TimelineHistoryEntry> timelineHistory,
             List<String> synchronousStandbys,
             Map<String, String> pgParameters,
-            String oldestWalFile) {
+            String oldestWalFile,
+            Instant notConvergedSince) {
 
         public Status {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
@@ -111,7 +116,12 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
         }
 
         public static Status unknown() {
-            return new Status(false, -1, null, null, null, 0, 0, null, null, null, null);
+            return new Status(false, -1, null, null, null, 0, 0, null, null, null, null, null);
+        }
+
+        public Status withNotConvergedSince(Instant since) {
+            return new Status(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition,
+                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, since);
         }
     }
 

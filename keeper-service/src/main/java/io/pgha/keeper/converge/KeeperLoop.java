@@ -175,8 +175,10 @@ public final class KeeperLoop implements SmartLifecycle {
 
     private void publish(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean waitForStore) {
         Optional<DB> db = cd == null ? Optional.empty() : cd.dbOfKeeper(id.uid());
-        long generation = db.isPresent() && db.get().uid().equals(convergence.state().dbUid())
-                ? convergence.appliedGeneration() : -1;
+        // What this keeper applied to its local DB is local knowledge: it holds whether or not the cluster data
+        // could be read just now. A failed read must never publish "not converged" (-1): the sentinel would take
+        // it for a master that stopped applying its assignment.
+        long generation = convergence.appliedGeneration();
         KeeperInfo info = new KeeperInfo(id.uid(), clusterUid, id.instanceId(), clock.instant(), props.priority(),
                 props.noSync(), new KeeperInfo.PostgresState(convergence.state().dbUid(), generation, obs.running(),
                 obs.healthy(), obs.inRecovery(), obs.systemId(), obs.timelineId(), obs.timelineHistory(),

@@ -29,6 +29,9 @@ import java.util.stream.Collectors;
  */
 public final class ClusterPlanner {
 
+    /** Longer than any timeout: the age of something never seen. */
+    private static final Duration FOREVER = Duration.ofDays(365_000);
+
     public Plan plan(ClusterData current, Observations observations, Instant now, IdSource ids) {
         Step s = new Step(current, observations, now, ids);
         s.keepers();
@@ -54,6 +57,8 @@ public final class ClusterPlanner {
         final IdSource ids;
         final ClusterSpec spec;
         final List<PlanEvent> events = new ArrayList<>();
+        /** Per keeper uid, why it is failed this round (absent: healthy). */
+        final Map<String, FailureEvidence> failures = new java.util.HashMap<>();
 
         Step(ClusterData cd, Observations obs, Instant now, IdSource ids) {
             this.cd = cd;
@@ -65,7 +70,10 @@ public final class ClusterPlanner {
 
         // ---- phase: keepers -------------------------------------------------------------------------------
 
-        /** Admits new keepers, acknowledges their instances, and judges health against failInterval. */
+        /**
+         * Admits new keepers, acknowledges their instances, and judges health: a keeper fails only on evidence
+         * that lasted failInterval of time in which the store was usable (or on a second, independent signal).
+         */
         void keepers() {
             for (KeeperInfo info : obs.keepers().values()) {
                 if (!cd.keepers().containsKey(info.uid())) {
@@ -78,31 +86,26 @@ public final class ClusterPlanner {
                     events.add(new PlanEvent.Info("keeper " + info.uid() + " joined"));
                 }
             }
+            String masterKeeper = cd.masterDb().filter(m -> m.spec().role() == DB.Role.MASTER)
+                    .map(m -> m.spec().keeperUid()).orElse(null);
             for (Keeper k : List.copyOf(cd.keepers().values())) {
                 KeeperInfo info = obs.keepers().get(k.uid());
                 Keeper.Status st = k.status();
-                boolean observed = observedHealthy(k.uid(), info);
-                boolean healthy;
+                Instant lastAlive = lastAlive(k, info);
+                Optional<FailureEvidence> failure = keeperFailure(k, info, lastAlive, k.uid().equals(masterKeeper));
+                failure.ifPresent(f -> failures.put(k.uid(), f));
+                boolean healthy = failure.isEmpty();
+                // Refreshed coarsely: enough for a new leader to judge, without a write on every loop. The time is
+                // that of the keeper's last healthy report as this sentinel saw it, not of this run: a keeper that
+                // died keeps looking fresh until its report goes stale, and failInterval counts from its death.
                 Instant lastHealthy = st.lastHealthyTime();
-                if (st.forceFail()) {
-                    healthy = false;
-                } else if (observed) {
-                    healthy = true;
-                    // Refreshed coarsely: enough for a new leader to judge, without a write on every loop. The
-                    // time is that of the keeper's last report, not of this run: a keeper that died keeps
-                    // looking fresh until its report goes stale, and failInterval must count from its death.
-                    if (lastHealthy == null || !st.healthy()
-                            || elapsed(lastHealthy) >= spec.failIntervalDuration().toMillis() / 4) {
-                        Instant reported = obs.keeperUpdates().getOrDefault(k.uid(), now);
-                        lastHealthy = reported.isAfter(now) ? now : reported;
-                    }
-                } else {
-                    healthy = st.healthy() && lastHealthy != null && elapsed(lastHealthy) < spec
-                            .failIntervalDuration().toMillis();
+                if (lastAlive != null && (lastHealthy == null || (healthy && !st.healthy())
+                        || Duration.between(lastHealthy, lastAlive).toMillis()
+                        >= spec.failIntervalDuration().toMillis() / 4)) {
+                    lastHealthy = lastAlive;
                 }
                 if (st.healthy() && !healthy) {
-                    events.add(new PlanEvent.KeeperFailed(k.uid(), st.forceFail() ? "forced to fail"
-                            : info == null ? "its info is gone" : "stale or PostgreSQL unhealthy"));
+                    events.add(new PlanEvent.KeeperFailed(k.uid(), failure.get().describe()));
                 }
                 String instance = info != null ? info.instanceId() : st.instanceId();
                 String version = info != null && pgVersion(info) != null ? pgVersion(info) : st.pgVersion();
@@ -114,25 +117,91 @@ public final class ClusterPlanner {
         }
 
         /**
-         * Alive (its info present and updated within two sleep intervals), and its PostgreSQL healthy unless it
-         * is still working on a new assignment.
+         * The last time the keeper was seen healthy: the later of the recorded lastHealthyTime and the time the
+         * sentinel saw its last healthy report appear (an unchanged report was true when it was published).
          */
-        private boolean observedHealthy(String keeperUid, KeeperInfo info) {
-            if (info == null) {
-                return false;
+        private Instant lastAlive(Keeper k, KeeperInfo info) {
+            Instant t = k.status().lastHealthyTime();
+            Observations.Sighting seen = obs.sightings().get(k.uid());
+            KeeperInfo report = seen != null ? seen.info() : info;
+            Instant at = seen != null ? seen.changedAt() : info != null ? now : null;
+            if (report != null && at != null && reportsHealthy(k.uid(), report)) {
+                Instant capped = at.isAfter(now) ? now : at;
+                t = t == null || capped.isAfter(t) ? capped : t;
             }
-            Instant updated = obs.keeperUpdates().get(keeperUid);
-            if (updated != null && elapsed(updated) > 2 * spec.sleepIntervalDuration().toMillis()) {
-                return false; // stale: the keeper stopped reporting (killed, frozen, cut off) before its lease ran out
-            }
+            return t;
+        }
+
+        /** When the keeper last said anything (sentinel clock): its last report's change, else its last health. */
+        private Instant lastReport(Keeper k, KeeperInfo info) {
+            Observations.Sighting seen = obs.sightings().get(k.uid());
+            return seen != null ? seen.changedAt() : info != null ? now : k.status().lastHealthyTime();
+        }
+
+        /** Its PostgreSQL healthy, unless the report is about no DB or another one (still working on a new one). */
+        private boolean reportsHealthy(String keeperUid, KeeperInfo info) {
             Optional<DB> db = cd.dbOfKeeper(keeperUid);
             KeeperInfo.PostgresState pg = info.postgres();
             return db.isEmpty() || pg == null || !db.get().uid().equals(pg.dbUid()) || pg.healthy();
         }
 
+        private Optional<FailureEvidence> keeperFailure(Keeper k, KeeperInfo info, Instant lastAlive,
+                                                        boolean master) {
+            Instant lastReport = lastReport(k, info);
+            if (k.status().forceFail()) {
+                return Optional.of(new FailureEvidence(FailureEvidence.Signal.FORCED, Duration.ZERO, lastReport,
+                        "forced to fail by an operator request"));
+            }
+            Duration unhealthy = usable(lastAlive);
+            Duration silent = usable(lastReport);
+            if (unhealthy.compareTo(spec.failIntervalDuration()) < 0) {
+                return master ? refusedMaster(k, silent, lastReport) : Optional.empty();
+            }
+            if (info == null) {
+                return Optional.of(new FailureEvidence(FailureEvidence.Signal.KEEPER_SILENT, unhealthy, lastReport,
+                        "keeper " + k.uid() + ": its info is gone"));
+            }
+            if (silent.compareTo(staleAfter()) > 0) {
+                return Optional.of(new FailureEvidence(FailureEvidence.Signal.KEEPER_SILENT, unhealthy, lastReport,
+                        "keeper " + k.uid() + ": its info has not changed"));
+            }
+            return Optional.of(new FailureEvidence(FailureEvidence.Signal.POSTGRES_UNHEALTHY, unhealthy, lastReport,
+                    "keeper " + k.uid() + " reports PostgreSQL not running or not answering"));
+        }
+
+        /**
+         * The second signal, for the master only: its keeper silent for half of failInterval and every probe of
+         * the sentinel finding nothing listening at its PostgreSQL address for half a sleepInterval (a refused
+         * connection is an answer from the host: the postmaster is gone, and no keeper is there to restart it).
+         * A frozen or unreachable host never answers so, and waits for the whole failInterval.
+         */
+        private Optional<FailureEvidence> refusedMaster(Keeper k, Duration silent, Instant lastReport) {
+            Optional<DB> m = cd.dbOfKeeper(k.uid());
+            Observations.PortProbe probe = m.map(d -> obs.probes().get(d.uid())).orElse(null);
+            if (probe == null || probe.refusedSince() == null || probe.refusals() < 2
+                    || silent.compareTo(spec.failIntervalDuration().dividedBy(2)) < 0
+                    || Duration.between(probe.refusedSince(), probe.lastAttempt())
+                    .compareTo(spec.sleepIntervalDuration().dividedBy(2)) < 0
+                    || Duration.between(probe.lastAttempt(), now).compareTo(spec.sleepIntervalDuration()) > 0) {
+                return Optional.empty();
+            }
+            return Optional.of(new FailureEvidence(FailureEvidence.Signal.POSTGRES_REFUSED, silent, lastReport,
+                    "keeper " + k.uid() + " silent and " + probe.address() + " refused " + probe.refusals()
+                            + " connections in " + FailureEvidence.seconds(Duration.between(probe.refusedSince(),
+                            probe.lastAttempt()))));
+        }
+
+        /** A report unchanged for longer than this means a keeper that stopped reporting. */
+        private Duration staleAfter() {
+            return spec.sleepIntervalDuration().multipliedBy(2);
+        }
+
         // ---- phase: DB status -----------------------------------------------------------------------------
 
-        /** Copies what each keeper reports about its DB; keeps the last known values when it reports nothing. */
+        /**
+         * Copies what each keeper reports about its DB; keeps the last known values when it reports nothing, and
+         * notes when a DB was first seen not converged.
+         */
         void dbStatus() {
             for (DB db : List.copyOf(cd.dbs().values())) {
                 KeeperInfo info = obs.keepers().get(db.spec().keeperUid());
@@ -141,13 +210,16 @@ public final class ClusterPlanner {
                 if (pg != null && db.uid().equals(pg.dbUid())) {
                     next = new DB.Status(pg.healthy(), pg.generation(), pg.listenAddress(), pg.port(), pg.systemId(),
                             pg.timelineId(), pg.walPosition(), pg.timelineHistory(), pg.syncStandbys(),
-                            pg.pgParameters(), pg.oldestWalFile());
+                            pg.pgParameters(), pg.oldestWalFile(), null);
                 } else {
                     DB.Status o = db.status();
                     next = new DB.Status(false, o.currentGeneration(), o.listenAddress(), o.port(), o.systemId(),
                             o.timelineId(), o.walPosition(), o.timelineHistory(), o.synchronousStandbys(),
-                            o.pgParameters(), o.oldestWalFile());
+                            o.pgParameters(), o.oldestWalFile(), null);
                 }
+                Instant since = db.status().notConvergedSince();
+                next = next.withNotConvergedSince(next.currentGeneration() == db.generation() ? null
+                        : since != null ? since : now);
                 if (!next.equals(db.status())) {
                     cd = cd.withDb(db.withStatus(next));
                 }
@@ -181,8 +253,8 @@ public final class ClusterPlanner {
                 mergeInstanceParameters(db);
                 events.add(new PlanEvent.MasterElected(ClusterHistory.Reason.INIT, null, null, db.uid(),
                         db.spec().keeperUid(), db.status().timelineId(), db.status().walPosition(),
-                        "cluster initialized"));
-            } else if (elapsed(db.changeTime()) > spec.initTimeoutDuration().toMillis()) {
+                        null, "cluster initialized"));
+            } else if (usable(db.changeTime()).compareTo(spec.initTimeoutDuration()) > 0) {
                 cd = cd.withoutDb(db.uid()).withCluster(cd.cluster().withStatus(cd.cluster().status()
                         .withMaster(null)));
                 events.add(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), "initialization did not finish"
@@ -245,7 +317,7 @@ public final class ClusterPlanner {
             }
             DB to = candidates.get(0);
             if (op.type() == Cluster.Operation.Type.FAILOVER) {
-                promote(m, to, ClusterHistory.Reason.FAILOVER, "forced failover requested");
+                promote(m, to, ClusterHistory.Reason.FAILOVER, null, "forced failover requested");
                 setOperation(op.running(to.uid(), m.uid()).withState(Cluster.Operation.State.DONE,
                         "new master " + to.uid()));
                 return;
@@ -299,10 +371,10 @@ public final class ClusterPlanner {
                 cd = cd.withDb(master);
                 events.add(new PlanEvent.MasterElected(ClusterHistory.Reason.SWITCHOVER, op.fromDb(),
                         from == null ? null : from.spec().keeperUid(), to.uid(), to.spec().keeperUid(),
-                        to.status().timelineId(), to.status().walPosition(), "planned switchover"));
+                        to.status().timelineId(), to.status().walPosition(), null, "planned switchover"));
                 return;
             }
-            if (elapsed(op.requestedAt()) > spec.convergenceTimeoutDuration().toMillis()) {
+            if (usable(op.requestedAt()).compareTo(spec.convergenceTimeoutDuration()) > 0) {
                 setOperation(op.withState(Cluster.Operation.State.FAILED, "switchover did not complete within"
                         + " convergenceTimeout: " + (oldStopped ? to.uid() + " has not received "
                         + from.status().walPosition() : op.fromDb() + " did not restart as a standby")));
@@ -322,7 +394,7 @@ public final class ClusterPlanner {
                 return;
             }
             DB m = masterDb.get();
-            Optional<String> failure = masterFailure(m);
+            Optional<FailureEvidence> failure = masterFailure(m);
             if (failure.isEmpty()) {
                 if (cd.cluster().status().message() != null) {
                     setMessage(null);
@@ -330,36 +402,56 @@ public final class ClusterPlanner {
                 return;
             }
             if (cd.cluster().status().paused()) {
-                setMessage("master " + m.uid() + " failed (" + failure.get() + "); paused: no automatic failover");
+                setMessage("master " + m.uid() + " failed (" + failure.get().describe()
+                        + "); paused: no automatic failover");
                 return;
             }
             List<String> reasons = new ArrayList<>();
             List<DB> candidates = candidates(m, reasons);
             if (candidates.isEmpty()) {
-                String why = "master " + m.uid() + " failed (" + failure.get() + ") and no standby may replace it: "
+                String why = "master " + m.uid() + " failed (" + failure.get().describe()
+                        + ") and no standby may replace it: "
                         + (reasons.isEmpty() ? "there are no standbys" : String.join("; ", reasons));
                 events.add(new PlanEvent.NoCandidate(why));
                 setMessage(why);
                 return;
             }
-            promote(m, candidates.get(0), ClusterHistory.Reason.FAILOVER, "master failed: " + failure.get());
+            promote(m, candidates.get(0), ClusterHistory.Reason.FAILOVER, failure.get(),
+                    "master failed: " + failure.get().describe());
         }
 
-        private Optional<String> masterFailure(DB m) {
+        private Optional<FailureEvidence> masterFailure(DB m) {
             Keeper k = cd.keepers().get(m.spec().keeperUid());
             if (k == null) {
-                return Optional.of("its keeper is gone");
+                return Optional.of(new FailureEvidence(FailureEvidence.Signal.KEEPER_SILENT, Duration.ZERO, null,
+                        "its keeper " + m.spec().keeperUid() + " is gone from the cluster data"));
             }
-            if (k.status().forceFail()) {
-                return Optional.of("forced failover");
+            FailureEvidence keeperFailed = failures.get(k.uid());
+            if (keeperFailed != null) {
+                return Optional.of(keeperFailed);
             }
-            if (!k.status().healthy()) {
-                return Optional.of("keeper " + k.uid() + " failed");
-            }
-            if (!m.converged() && elapsed(m.changeTime()) > spec.convergenceTimeoutDuration().toMillis()) {
-                return Optional.of("not converged within convergenceTimeout " + spec.convergenceTimeout());
+            Duration unconverged = unconvergedFor(m);
+            if (unconverged.compareTo(spec.convergenceTimeoutDuration()) > 0) {
+                return Optional.of(new FailureEvidence(FailureEvidence.Signal.NOT_CONVERGED, unconverged,
+                        lastReport(k, obs.keepers().get(k.uid())), "generation " + m.generation() + " not applied ("
+                        + m.status().currentGeneration() + " reported) within convergenceTimeout "
+                        + spec.convergenceTimeout()));
             }
             return Optional.empty();
+        }
+
+        /**
+         * How long (usable store time) the DB has not been at its generation: counted from its last spec change and
+         * from when it was first seen not converged, whichever is later; zero while converged.
+         */
+        private Duration unconvergedFor(DB db) {
+            if (db.converged()) {
+                return Duration.ZERO;
+            }
+            Instant since = db.status().notConvergedSince();
+            Instant from = since == null || (db.changeTime() != null && db.changeTime().isAfter(since))
+                    ? db.changeTime() : since;
+            return usable(from);
         }
 
         /**
@@ -400,6 +492,11 @@ public final class ClusterPlanner {
             if (k.spec().noFailover()) {
                 return Optional.of("noFailover");
             }
+            Duration silent = usable(lastReport(k, obs.keepers().get(k.uid())));
+            if (silent.compareTo(staleAfter()) > 0) {
+                // Promote only a standby heard from just now: when nobody is, the store is not carrying writes.
+                return Optional.of("no fresh report (last one " + FailureEvidence.seconds(silent) + " ago)");
+            }
             if (!db.status().healthy() || !db.converged()) {
                 return Optional.of("not healthy and converged");
             }
@@ -429,7 +526,7 @@ public final class ClusterPlanner {
         }
 
         /** Makes {@code to} the master in place of {@code from}, whose DB is dropped (its keeper will resync). */
-        void promote(DB from, DB to, ClusterHistory.Reason reason, String why) {
+        void promote(DB from, DB to, ClusterHistory.Reason reason, FailureEvidence evidence, String why) {
             List<String> sync = new ArrayList<>(from.spec().synchronousStandbys());
             sync.remove(to.uid());
             DB master = refresh(to, DB.Role.MASTER, null, spec.synchronousReplication() ? sync : List.of(),
@@ -441,7 +538,7 @@ public final class ClusterPlanner {
                     cd.proxy().spec().enabledProxies()), now));
             events.add(new PlanEvent.DbRemoved(from.uid(), from.spec().keeperUid(), "replaced as master"));
             events.add(new PlanEvent.MasterElected(reason, from.uid(), from.spec().keeperUid(), master.uid(),
-                    master.spec().keeperUid(), to.status().timelineId(), to.status().walPosition(), why));
+                    master.spec().keeperUid(), to.status().timelineId(), to.status().walPosition(), evidence, why));
         }
 
         // ---- phase: standbys ------------------------------------------------------------------------------
@@ -496,7 +593,7 @@ public final class ClusterPlanner {
             Duration limit = db.spec().initMode() == DB.InitMode.RESYNC && s.currentGeneration() < 1
                     ? spec.syncTimeoutDuration() : spec.convergenceTimeoutDuration();
             Keeper k = cd.keepers().get(db.spec().keeperUid());
-            if (!db.converged() && k.status().healthy() && elapsed(db.changeTime()) > limit.toMillis()) {
+            if (k.status().healthy() && unconvergedFor(db).compareTo(limit) > 0) {
                 return Optional.of("did not converge within " + limit.toSeconds() + " s");
             }
             long needed = neededWal(s, KeeperInfo.reportOn(obs.keepers().get(k.uid()), db.uid()).orElse(null));
@@ -585,7 +682,7 @@ public final class ClusterPlanner {
             Set<String> inSync = Set.copyOf(m.status().synchronousStandbys());
             List<String> target = new ArrayList<>(m.spec().synchronousStandbys());
             target.removeIf(uid -> !cd.dbs().containsKey(uid)); // replaced DBs hold no copy any more
-            List<DB> good = standbysOf(m).stream().filter(this::goodSyncStandby)
+            List<DB> good = standbysOf(m).stream().filter(this::readySyncStandby)
                     .sorted(Comparator.comparingInt((DB d) -> cd.keepers().get(d.spec().keeperUid()).spec()
                             .priority()).reversed().thenComparing(Comparator.comparingLong((DB d) ->
                             d.status().walPosition()).reversed()).thenComparing(DB::uid))
@@ -598,7 +695,9 @@ public final class ClusterPlanner {
                     target.add(d.uid());
                 }
             }
-            Set<String> goodUids = good.stream().map(DB::uid).collect(Collectors.toSet());
+            // A member leaves only on evidence over time (keeper failed, or not converging), never on one report.
+            Set<String> goodUids = standbysOf(m).stream().filter(this::keepsSyncRole).map(DB::uid)
+                    .collect(Collectors.toSet());
             for (String uid : List.copyOf(target)) {
                 long goodInSync = target.stream().filter(u -> !u.equals(uid) && goodUids.contains(u)
                         && inSync.contains(u)).count();
@@ -614,10 +713,16 @@ public final class ClusterPlanner {
             cd = cd.withDb(update(m, withSync(m.spec(), true, target)));
         }
 
-        private boolean goodSyncStandby(DB d) {
+        /** May become a synchronous standby now: healthy and converged in its latest report. */
+        private boolean readySyncStandby(DB d) {
+            return keepsSyncRole(d) && d.status().healthy() && d.converged();
+        }
+
+        /** May stay a synchronous standby: its keeper not failed and its DB not stuck unconverged. */
+        private boolean keepsSyncRole(DB d) {
             Keeper k = cd.keepers().get(d.spec().keeperUid());
             return k != null && k.status().healthy() && !k.status().forceFail() && !k.spec().noSync()
-                    && d.status().healthy() && d.converged();
+                    && unconvergedFor(d).compareTo(spec.convergenceTimeoutDuration()) <= 0;
         }
 
         // ---- phase: proxy handshake -----------------------------------------------------------------------
@@ -724,6 +829,11 @@ public final class ClusterPlanner {
 
         private long elapsed(Instant since) {
             return since == null ? Long.MAX_VALUE : Duration.between(since, now).toMillis();
+        }
+
+        /** Time since {@code since} in which the store was usable for this sentinel; unbounded for null. */
+        private Duration usable(Instant since) {
+            return since == null ? FOREVER : obs.storeOutages().usableSince(since, now);
         }
 
         private static String pgVersion(KeeperInfo info) {

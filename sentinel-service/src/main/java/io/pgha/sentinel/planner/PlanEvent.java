@@ -4,9 +4,12 @@ import io.pgha.model.ClusterHistory;
 
 /** Something the planner decided that the sentinel logs, counts or records in history. */
 public sealed interface PlanEvent {
-    /** A master was elected: at initialization, by failover or by switchover. */
+    /**
+     * A master was elected: at initialization, by failover or by switchover. {@code evidence}: for an automatic
+     * failover, the failure it rests on (null otherwise).
+     */
     record MasterElected(ClusterHistory.Reason reason, String fromDb, String fromKeeper, String toDb, String toKeeper,
-                         long timeline, long walPosition, String why) implements PlanEvent {
+                         long timeline, long walPosition, FailureEvidence evidence, String why) implements PlanEvent {
     }
 
     /** The master is failed but nobody may replace it; {@code why} lists each standby's disqualification. */

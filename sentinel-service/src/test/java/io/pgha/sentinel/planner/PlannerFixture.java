@@ -187,7 +187,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), s.timelineId(), position, s.timelineHistory(), s.synchronousStandbys(), s.pgParameters(),
-                s.oldestWalFile())));
+                s.oldestWalFile(), s.notConvergedSince())));
         return this;
     }
 
@@ -196,7 +196,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), timeline, s.walPosition(), history, s.synchronousStandbys(), s.pgParameters(),
-                s.oldestWalFile())));
+                s.oldestWalFile(), s.notConvergedSince())));
         return this;
     }
 
@@ -205,7 +205,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 systemId, s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
-                s.pgParameters(), s.oldestWalFile())));
+                s.pgParameters(), s.oldestWalFile(), s.notConvergedSince())));
         return this;
     }
 
@@ -214,7 +214,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
-                parameters, s.oldestWalFile())));
+                parameters, s.oldestWalFile(), s.notConvergedSince())));
         return this;
     }
 
@@ -223,7 +223,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
-                s.pgParameters(), walFile)));
+                s.pgParameters(), walFile, s.notConvergedSince())));
         return this;
     }
 
@@ -237,17 +237,84 @@ final class PlannerFixture {
         DB.Status st = m.status();
         dbs.put(masterDb, new DB(m.uid(), m.generation(), m.changeTime(), ns, new DB.Status(st.healthy(),
                 st.currentGeneration(), st.listenAddress(), st.port(), st.systemId(), st.timelineId(), st.walPosition(),
-                st.timelineHistory(), inSync, st.pgParameters(), st.oldestWalFile())));
+                st.timelineHistory(), inSync, st.pgParameters(), st.oldestWalFile(), st.notConvergedSince())));
         return this;
     }
 
-    /** The keeper has not applied the DB's generation; the DB changed {@code secondsAgo}. */
+    /**
+     * The keeper has not applied the DB's generation since the DB changed {@code secondsAgo} (the sentinel noted
+     * it not converged since then).
+     */
     PlannerFixture notConverged(String dbUid, int secondsAgo) {
         notConverged.add(dbUid);
+        DB d = dbs.get(dbUid);
+        Instant changed = now.minusSeconds(secondsAgo);
+        dbs.put(dbUid, new DB(d.uid(), d.generation(), changed, d.spec(), d.status().withNotConvergedSince(changed)));
+        return this;
+    }
+
+    /** The DB's spec last changed {@code secondsAgo}; it was converged until now. */
+    PlannerFixture specChanged(String dbUid, int secondsAgo) {
         DB d = dbs.get(dbUid);
         dbs.put(dbUid, new DB(d.uid(), d.generation(), now.minusSeconds(secondsAgo), d.spec(), d.status()));
         return this;
     }
+
+    /**
+     * This round the keeper reports its DB at generation -1 (what a keeper that could not read the store, or
+     * that just restarted, used to publish), while the DB was converged before.
+     */
+    PlannerFixture reportsUnknownGeneration(String dbUid) {
+        unknownGeneration.add(dbUid);
+        return this;
+    }
+
+    private final Set<String> unknownGeneration = new HashSet<>();
+
+    /** The store was unusable for this sentinel from {@code fromSecondsAgo} to {@code toSecondsAgo}. */
+    PlannerFixture storeOutage(int fromSecondsAgo, int toSecondsAgo) {
+        outages.add(new StoreOutages.Outage(now.minusSeconds(fromSecondsAgo), now.minusSeconds(toSecondsAgo)));
+        return this;
+    }
+
+    private final List<StoreOutages.Outage> outages = new ArrayList<>();
+
+    /**
+     * The keeper's info vanished; the sentinel saw its last (healthy) report change {@code secondsAgo} (and its
+     * recorded lastHealthyTime is no later than that; {@link #lastHealthy} after this sets an earlier one).
+     */
+    PlannerFixture keeperVanished(String uid, double secondsAgo) {
+        gone.add(uid);
+        Instant at = now.minusMillis((long) (secondsAgo * 1000));
+        vanished.put(uid, at);
+        Keeper k = keepers.get(uid);
+        Keeper.Status s = k.status();
+        if (s.lastHealthyTime().isAfter(at)) { // the recorded time is never later than the last report seen
+            keepers.put(uid, k.withStatus(new Keeper.Status(s.healthy(), at, s.instanceId(), s.pgVersion(),
+                    s.forceFail())));
+        }
+        return this;
+    }
+
+    private final Map<String, Instant> vanished = new HashMap<>();
+
+    /**
+     * The sentinel's probes of {@code dbUid}'s PostgreSQL port were refused {@code refusals} times, the first
+     * {@code overSeconds} before the last, which was just now.
+     */
+    PlannerFixture portRefused(String dbUid, int refusals, double overSeconds) {
+        probes.put(dbUid, new Observations.PortProbe("10.0.0.1:5432", now.minusMillis((long) (overSeconds * 1000)),
+                refusals, now));
+        return this;
+    }
+
+    /** The last probe of {@code dbUid}'s port connected (something listens: frozen or alive). */
+    PlannerFixture portAccepts(String dbUid) {
+        probes.put(dbUid, Observations.PortProbe.notRefused("10.0.0.1:5432", now));
+        return this;
+    }
+
+    private final Map<String, Observations.PortProbe> probes = new HashMap<>();
 
     /** The keeper is alive but works on something else (e.g. still initializing this DB). */
     PlannerFixture dbNotReported(String dbUid) {
@@ -300,7 +367,8 @@ final class PlannerFixture {
             if (db != null && !dbNotReported.contains(db.uid())) {
                 DB.Status s = db.status();
                 boolean healthy = !pgDown.contains(k.uid());
-                long gen = notConverged.contains(db.uid()) ? db.generation() - 1 : db.generation();
+                long gen = unknownGeneration.contains(db.uid()) ? -1
+                        : notConverged.contains(db.uid()) ? db.generation() - 1 : db.generation();
                 pg = new KeeperInfo.PostgresState(db.uid(), gen, healthy, healthy,
                         db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
                         s.walPosition(), received.getOrDefault(k.uid(), s.walPosition()), s.walPosition(),
@@ -326,8 +394,12 @@ final class PlannerFixture {
         Observations o = observations();
         Map<String, KeeperInfo> all = new HashMap<>(o.keepers());
         all.putAll(extraInfos);
-        return new ClusterPlanner().plan(clusterData(), new Observations(all, o.proxies(), updates), now,
-                () -> "db" + ids.getAndIncrement());
+        Map<String, Observations.Sighting> sightings = new HashMap<>();
+        all.forEach((uid, info) -> sightings.put(uid, new Observations.Sighting(info, updates.getOrDefault(uid, now))));
+        vanished.forEach((uid, at) -> sightings.put(uid, new Observations.Sighting(new KeeperInfo(uid, "c1", "i-" + uid,
+                at, 1, false, null), at)));
+        return new ClusterPlanner().plan(clusterData(), new Observations(all, o.proxies(), sightings,
+                new StoreOutages(outages), probes), now, () -> "db" + ids.getAndIncrement());
     }
 
     private DB.Spec spec(String keeperUid, DB.Role role, String follows) {
@@ -344,6 +416,6 @@ final class PlannerFixture {
     }
 
     private DB.Status status(long timeline, long wal) {
-        return new DB.Status(true, 0, "10.0.0.1", 5432, "7300", timeline, wal, List.of(), List.of(), Map.of(), null);
+        return new DB.Status(true, 0, "10.0.0.1", 5432, "7300", timeline, wal, List.of(), List.of(), Map.of(), null, null);
     }
 }
