@@ -81,9 +81,7 @@ class ChaosTest {
                 .orElseThrow().masterDb().map(m -> !m.status().synchronousStandbys().isEmpty()).orElse(false));
         await("the table created through the proxy").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> {
-                    proxies.get(0).sql().exec("CREATE TABLE IF NOT EXISTS chaos (id bigint NOT NULL, "
-                            + "writer int NOT NULL, port int NOT NULL, timeline bigint NOT NULL, "
-                            + "at timestamptz NOT NULL)");
+                    proxies.get(0).sql().exec(Writer.CREATE_TABLE);
                     return true;
                 });
 
@@ -120,21 +118,13 @@ class ChaosTest {
         }
 
         LocalCluster.Keeper primary = cluster.masterKeeper().orElseThrow();
-        Map<Long, List<String>> stored = new HashMap<>();
-        try (Connection c = primary.sql().connect(); ResultSet rs = c.createStatement()
-                .executeQuery("SELECT id, writer, port, timeline FROM chaos")) {
-            while (rs.next()) {
-                stored.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
-                        .add(rs.getInt(2) + "/" + rs.getInt(3) + "/" + rs.getLong(4));
-            }
-        }
+        Map<Long, List<String>> stored = storedRows(primary);
         List<Ack> acked;
         synchronized (acks) {
             acked = new ArrayList<>(acks);
         }
         List<ClusterHistory.Entry> history = cluster.repository.history().orElseThrow().value().entries();
-        List<Long> lost = acked.stream().filter(a -> !List.of(a.writer() + "/" + a.port() + "/" + a.timeline())
-                .equals(stored.get(a.id()))).map(Ack::id).toList();
+        List<Long> lost = lost(acked, stored);
         List<Long> duplicated = stored.entrySet().stream().filter(e -> e.getValue().size() > 1).map(Map.Entry::getKey)
                 .toList();
         List<String> overlaps = overlappingPrimaries(acked);
@@ -153,6 +143,25 @@ class ChaosTest {
                 .isEmpty();
         assertThat(duplicated).as("ids stored twice").isEmpty();
         assertThat(overlaps).as("writes accepted by two primaries at the same time").isEmpty();
+    }
+
+    /** What the writers' table holds on {@code primary}: id → every "writer/port/timeline" stored under it. */
+    static Map<Long, List<String>> storedRows(LocalCluster.Keeper primary) throws SQLException {
+        Map<Long, List<String>> stored = new HashMap<>();
+        try (Connection c = primary.sql().connect(); ResultSet rs = c.createStatement()
+                .executeQuery("SELECT id, writer, port, timeline FROM chaos")) {
+            while (rs.next()) {
+                stored.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                        .add(rs.getInt(2) + "/" + rs.getInt(3) + "/" + rs.getLong(4));
+            }
+        }
+        return stored;
+    }
+
+    /** Acknowledged ids that are missing from {@code stored}, or stored other than acknowledged. */
+    static List<Long> lost(List<Ack> acked, Map<Long, List<String>> stored) {
+        return acked.stream().filter(a -> !List.of(a.writer() + "/" + a.port() + "/" + a.timeline())
+                .equals(stored.get(a.id()))).map(Ack::id).toList();
     }
 
     /**
@@ -183,7 +192,7 @@ class ChaosTest {
      * Where no write was accepted for longer than {@code over} while the nemesis ran (up to {@code end}), to set
      * against the nemesis log.
      */
-    private static List<String> writeGaps(List<Ack> acks, Instant end, Duration over) {
+    static List<String> writeGaps(List<Ack> acks, Instant end, Duration over) {
         List<Instant> times = new ArrayList<>(acks.stream().map(Ack::at).filter(t -> t.isBefore(end)).sorted()
                 .toList());
         times.add(end);
@@ -203,6 +212,9 @@ class ChaosTest {
      * next proxy with a new connection; an id whose outcome is unknown is never retried.
      */
     static final class Writer implements Runnable {
+        /** The table every writer inserts into: {@code (id, writer, port, timeline, at)}. */
+        static final String CREATE_TABLE = "CREATE TABLE IF NOT EXISTS chaos (id bigint NOT NULL, "
+                + "writer int NOT NULL, port int NOT NULL, timeline bigint NOT NULL, at timestamptz NOT NULL)";
         private static final String INSERT = "INSERT INTO chaos (id, writer, port, timeline, at) VALUES (?, ?, "
                 + "inet_server_port(), ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)"
                 + "::bigint, clock_timestamp()) RETURNING port, timeline, at";
@@ -211,13 +223,20 @@ class ChaosTest {
         private final List<LocalCluster.Proxy> proxies;
         private final AtomicLong ids;
         private final List<Ack> acks;
+        private final Duration pace;
         private volatile boolean stopped;
 
         Writer(int number, List<LocalCluster.Proxy> proxies, AtomicLong ids, List<Ack> acks) {
+            this(number, proxies, ids, acks, Duration.ofMillis(10));
+        }
+
+        /** {@code pace}: the pause after each acknowledged insert. */
+        Writer(int number, List<LocalCluster.Proxy> proxies, AtomicLong ids, List<Ack> acks, Duration pace) {
             this.number = number;
             this.proxies = proxies;
             this.ids = ids;
             this.acks = acks;
+            this.pace = pace;
         }
 
         void stop() {
@@ -247,7 +266,7 @@ class ChaosTest {
                         }
                     }
                     // Paced, so that the writers leave the two cores to the cluster they are testing.
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    LockSupport.parkNanos(pace.toNanos());
                 } catch (SQLException e) {
                     errors.incrementAndGet();
                     closeQuietly(c);

@@ -219,14 +219,14 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         sleepInterval = current.cluster().spec().sleepIntervalDuration();
         lastRead = current;
         Map<String, Observations.Sighting> seen = sight(infos, current, now);
-        if (!leader) {
+        if (!leading()) {
             return;
         }
         Observations obs = new Observations(infos, proxies, seen, outages.snapshot(now), prober.results());
         Plan plan = planTimer.record(() -> planner.plan(current, obs, now, SentinelLoop::newDbUid));
         if (!plan.next().equals(current)) {
-            if (!leader) {
-                return; // lost leadership while planning: someone else decides now
+            if (!leading()) {
+                return; // leadership lost (or its lease may have expired) while planning: someone else decides now
             }
             CasResult r = repository.putClusterData(plan.next(), read.get().revision());
             if (!r.succeeded()) {
@@ -292,6 +292,14 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         } catch (RuntimeException e) {
             log.debug("probe failed: {}", e.toString());
         }
+    }
+
+    /**
+     * Leads by the election's callback and by this process's clock: a leader whose lease may have expired
+     * stops acting at once, without waiting to hear it lost the election.
+     */
+    private boolean leading() {
+        return leader && election != null && election.isLeader();
     }
 
     private void initialize() {

@@ -53,9 +53,10 @@ public abstract class KeptAliveSession implements StoreSession {
         return ttl;
     }
 
+    /** Alive until lost, and never past the local deadline, even before the ticker noticed it. */
     @Override
     public boolean isAlive() {
-        return alive.get();
+        return alive.get() && System.nanoTime() - lastAckSentNanos < ttl.toNanos();
     }
 
     protected void requireAlive(String what) {

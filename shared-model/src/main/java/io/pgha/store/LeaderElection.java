@@ -39,9 +39,9 @@ public final class LeaderElection implements AutoCloseable {
     private final Listener listener;
     private final ScheduledExecutorService executor;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    // Touched only on the executor thread.
-    private StoreSession session;
-    private boolean leader;
+    // Written only on the executor thread; read by isLeader() from any thread.
+    private volatile StoreSession session;
+    private volatile boolean leader;
     private long resignedUntilNanos;
     private StoreWatch watch;
     private volatile boolean abandoned;
@@ -78,9 +78,15 @@ public final class LeaderElection implements AutoCloseable {
         executor.scheduleWithFixedDelay(this::campaign, 0, period, TimeUnit.MILLISECONDS);
     }
 
-    /** Whether this candidate leads right now, as far as it knows. */
+    /**
+     * Whether this candidate leads right now: it won the key and its session is alive by this process's own
+     * clock (a keep-alive acknowledged less than a TTL ago). Turns false the moment the lease may have expired,
+     * even when the {@code notLeader()} callback has not run yet (a blocked thread, a store that hangs): leader
+     * work must check it before every write.
+     */
     public boolean isLeader() {
-        return leader;
+        StoreSession s = session;
+        return leader && s != null && s.isAlive();
     }
 
     /** The candidate id that holds the key now, if any (a store read). */

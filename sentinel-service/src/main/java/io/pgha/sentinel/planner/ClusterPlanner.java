@@ -608,13 +608,16 @@ public final class ClusterPlanner {
 
         /**
          * Where the standby's WAL stream must resume, when that is known; else Long.MAX_VALUE (never judged).
-         * Down: its last recorded position. Running but not streaming: the receive position, which PostgreSQL
+         * Down (the postmaster not running): its last recorded position. Running but not streaming: the receive position, which PostgreSQL
          * sets to the start point its WAL receiver asks for (the end of its local WAL) — not the replay position,
          * which lags behind during startup while the slot still keeps what the standby needs.
          */
         static long neededWal(DB.Status s, KeeperInfo.PostgresState report) {
             if (!s.healthy()) {
-                return s.walPosition() > 0 ? s.walPosition() : Long.MAX_VALUE;
+                // Only a postmaster that is really down is judged on its last position: a running standby that
+                // did not answer one observation (a busy machine) may be replaying far behind what it received.
+                return report != null && report.running() ? Long.MAX_VALUE
+                        : s.walPosition() > 0 ? s.walPosition() : Long.MAX_VALUE;
             }
             if (report == null || report.streaming() == null || report.streaming()) {
                 return Long.MAX_VALUE;

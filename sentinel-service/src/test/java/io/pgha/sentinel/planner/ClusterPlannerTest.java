@@ -416,6 +416,10 @@ class ClusterPlannerTest {
                         () -> threeNodes().postgresDown("k2", 1).wal("db2", 10_000_000)
                                 .oldestWal("db1", "000000010000000000000005"),
                         p -> assertThat(p.next().dbs()).doesNotContainKey("db2")),
+                scenario("a running standby that missed one observation is not judged on its replay position",
+                        () -> threeNodes().unansweredObservation("k2").wal("db2", 10_000_000)
+                                .received("k2", 90_000_000).oldestWal("db1", "000000010000000000000005"),
+                        p -> assertThat(p.next().dbs()).containsKeys("db2", "db3")),
                 scenario("a running standby that cannot stream because its WAL is gone is replaced",
                         () -> threeNodes().notStreaming("k2").wal("db2", 10_000_000)
                                 .oldestWal("db1", "000000010000000000000005"),

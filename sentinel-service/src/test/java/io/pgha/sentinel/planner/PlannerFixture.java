@@ -132,6 +132,14 @@ final class PlannerFixture {
         return lastHealthy(uid, secondsAgo);
     }
 
+    /** The keeper's PostgreSQL runs but did not answer its last observation (reported unhealthy, running). */
+    PlannerFixture unansweredObservation(String uid) {
+        unanswered.add(uid);
+        return this;
+    }
+
+    private final Set<String> unanswered = new HashSet<>();
+
     /** The keeper's standby runs but its WAL receiver is not connected. */
     PlannerFixture notStreaming(String uid) {
         notStreaming.add(uid);
@@ -366,10 +374,11 @@ final class PlannerFixture {
             KeeperInfo.PostgresState pg = null;
             if (db != null && !dbNotReported.contains(db.uid())) {
                 DB.Status s = db.status();
-                boolean healthy = !pgDown.contains(k.uid());
+                boolean healthy = !pgDown.contains(k.uid()) && !unanswered.contains(k.uid());
+                boolean running = !pgDown.contains(k.uid());
                 long gen = unknownGeneration.contains(db.uid()) ? -1
                         : notConverged.contains(db.uid()) ? db.generation() - 1 : db.generation();
-                pg = new KeeperInfo.PostgresState(db.uid(), gen, healthy, healthy,
+                pg = new KeeperInfo.PostgresState(db.uid(), gen, running, healthy,
                         db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
                         s.walPosition(), received.getOrDefault(k.uid(), s.walPosition()), s.walPosition(),
                         s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# No false failover, measured: runs e2e-tests' StressTest (default spec, 3 keepers, 2 sentinels, a proxy; a writer
+# through the proxy every 50 ms; stress-ng saturating both cores; etcd SIGSTOPped 2 s every 30 s) for N minutes,
+# once with only the short stalls and once with one long stall in the middle as well, and writes both rows to
+# docs/benchmarks.md. CI runs the same test for 3 minutes.
+#   bench/stress.sh [--minutes N] [--long-stall SECONDS] [--spec JSON]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
+MINUTES=10
+LONG=20
+SPEC='{}'
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) MINUTES=$2; shift 2 ;;
+    --long-stall) LONG=$2; shift 2 ;;
+    --spec) SPEC=$2; shift 2 ;;
+    *) echo "usage: $0 [--minutes N] [--long-stall SECONDS] [--spec JSON]" >&2; exit 2 ;;
+  esac
+done
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)
+apt_install "${need[@]}"
+
+echo "[stress] building the services, then 2 runs of $MINUTES minutes (the second with one ${LONG} s etcd stall)"
+./mvnw -B -q -ntp install -DskipTests
+out=e2e-tests/target/surefire-reports/io.pgha.e2e.StressTest-output.txt
+rows=""
+for long in 0 "$LONG"; do
+  status=0
+  ./mvnw -B -ntp -pl e2e-tests test -Dtest=StressTest -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dpgha.stress.minutes="$MINUTES" -Dpgha.stress.long-stall-seconds="$long" -Dpgha.stress.stalls=2 -Dpgha.stress.spec="$SPEC" \
+    >/tmp/pgha-stress.log 2>&1 || status=$?
+  summary=$(grep -o 'stress summary: .*' "$out" | tail -1 || true)
+  echo "[stress] ${summary:-no summary: the run failed before the end (see /tmp/pgha-stress.log and $out)}"
+  if [ $status -ne 0 ]; then
+    grep -A15 '<<< FAIL\|<<< ERROR' e2e-tests/target/surefire-reports/io.pgha.e2e.StressTest.txt || true
+    echo "[stress] FAILED (exit $status); full log /tmp/pgha-stress.log"
+    exit $status
+  fi
+  field() { printf '%s' "$summary" | grep -o " $1=[^ ]*" | head -1 | cut -d= -f2; }
+  stalls="$(field stalls) × 2 s"
+  [ "$long" -gt 0 ] && stalls="$stalls + 1 × ${long} s"
+  rows="$rows
+| $MINUTES | $stalls | $(field acknowledged) | $(field lost) | $(field masterChanges) | $(field syncSetChanges) | $(field longestWriteGapMs) ms | $(field writeErrors) |"
+done
+table="<!-- stress:start -->
+## No false failover: a busy machine and a stalling store
+
+\`bench/stress.sh --minutes $MINUTES --long-stall $LONG\`, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores. Spec \`$SPEC\`,
+3 keepers, 2 sentinels, 1 proxy; \`stress-ng --cpu 4\` for the whole run; etcd stopped (SIGSTOP) for 2 s every
+30 s (and, in the second row, once for ${LONG} s in the middle); a writer inserts through the proxy's read-write
+port every 50 ms. Nothing fails for real: every master change would be a false failover.
+
+| minutes | etcd stalls | acknowledged writes | lost | master changes | synchronous-set changes | longest write gap | write errors |
+|---|---|---|---|---|---|---|---|$rows
+
+A write gap is the store outage itself: a proxy that cannot confirm the cluster data for proxyTimeout stops
+accepting connections (it cannot know that no other primary was elected meanwhile), and the primary's commits
+do not depend on the store.
+<!-- stress:end -->"
+write_section stress "$table"
+echo "[stress] passed; docs/benchmarks.md updated"
