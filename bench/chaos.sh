@@ -25,19 +25,9 @@ apt_install "${need[@]}"
 
 echo "[chaos] building the services, then $MINUTES minutes of chaos (seed $SEED)"
 ./mvnw -B -q -ntp install -DskipTests
-status=0
-./mvnw -B -ntp -pl e2e-tests test -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dpgha.chaos.minutes="$MINUTES" -Dpgha.chaos.seed="$SEED" >/tmp/pgha-chaos.log 2>&1 || status=$?
-out=e2e-tests/target/surefire-reports/io.pgha.e2e.ChaosTest-output.txt
-grep -E 'ChaosTest -- nemesis: fault' "$out" | sed 's/.*nemesis: /  /' || true
-summary=$(grep -o 'chaos summary: .*' "$out" | tail -1 || true)
-echo "[chaos] ${summary:-no summary: the run failed before the end (see /tmp/pgha-chaos.log and $out)}"
-if [ $status -ne 0 ]; then
-  grep -A15 '<<< FAIL\|<<< ERROR' e2e-tests/target/surefire-reports/io.pgha.e2e.ChaosTest.txt || true
-  echo "[chaos] FAILED (exit $status); full log /tmp/pgha-chaos.log"
-  exit $status
-fi
-field() { printf '%s' "$summary" | grep -o "$1=[^ ]*" | head -1 | cut -d= -f2; }
+run_e2e chaos ChaosTest -Dpgha.chaos.minutes="$MINUTES" -Dpgha.chaos.seed="$SEED"
+grep -E 'ChaosTest -- nemesis: fault' e2e-tests/target/surefire-reports/io.pgha.e2e.ChaosTest-output.txt \
+  | sed 's/.*nemesis: /  /' || true
 table="<!-- chaos:start -->
 ## Chaos with a writer
 

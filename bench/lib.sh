@@ -11,3 +11,23 @@ write_section() {
     !skip {print}
     END {if (!done) print "\n" table}' $out >$out.tmp && mv $out.tmp $out
 }
+
+# run_e2e NAME CLASS [MAVEN ARGS...]: runs one e2e-tests class (log in /tmp/pgha-NAME.log), prints and sets
+# $summary (the test's "NAME summary: ..." line); on failure prints the failed assertion and exits with its status.
+run_e2e() {
+  local name=$1 cls=$2 status=0
+  shift 2
+  local out=e2e-tests/target/surefire-reports/io.pgha.e2e.$cls-output.txt
+  ./mvnw -B -ntp -pl e2e-tests test -Dtest="$cls" -Dsurefire.failIfNoSpecifiedTests=false "$@" \
+    >"/tmp/pgha-$name.log" 2>&1 || status=$?
+  summary=$(grep -o "$name summary: .*" "$out" | tail -1 || true)
+  echo "[$name] ${summary:-no summary: the run failed before the end (see /tmp/pgha-$name.log and $out)}"
+  if [ $status -ne 0 ]; then
+    grep -A15 '<<< FAIL\|<<< ERROR' "e2e-tests/target/surefire-reports/io.pgha.e2e.$cls.txt" || true
+    echo "[$name] FAILED (exit $status); full log /tmp/pgha-$name.log"
+    exit $status
+  fi
+}
+
+# field KEY: the value of " KEY=..." in $summary.
+field() { printf '%s' "$summary" | grep -o " $1=[^ ]*" | head -1 | cut -d= -f2; }

@@ -3,7 +3,8 @@
 # through the proxy every 50 ms; stress-ng saturating both cores; etcd SIGSTOPped 2 s every 30 s) for N minutes,
 # once with only the short stalls and once with one long stall in the middle as well, and writes both rows to
 # docs/benchmarks.md. CI runs the same test for 3 minutes.
-#   bench/stress.sh [--minutes N] [--long-stall SECONDS] [--spec JSON]
+#   bench/stress.sh [--minutes N] [--long-stall SECONDS] [--spec JSON] [--runs "0 SECONDS"]
+# --runs lists the runs by their long stall (0: none); the default is both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -13,12 +14,14 @@ cd "$(dirname "$0")/.."
 MINUTES=10
 LONG=20
 SPEC='{}'
+RUNS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES=$2; shift 2 ;;
     --long-stall) LONG=$2; shift 2 ;;
     --spec) SPEC=$2; shift 2 ;;
-    *) echo "usage: $0 [--minutes N] [--long-stall SECONDS] [--spec JSON]" >&2; exit 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    *) echo "usage: $0 [--minutes N] [--long-stall SECONDS] [--spec JSON] [--runs \"0 SECONDS\"]" >&2; exit 2 ;;
   esac
 done
 need=()
@@ -26,24 +29,14 @@ command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)
 apt_install "${need[@]}"
+RUNS=${RUNS:-"0 $LONG"}
 
-echo "[stress] building the services, then 2 runs of $MINUTES minutes (the second with one ${LONG} s etcd stall)"
+echo "[stress] building the services, then runs of $MINUTES minutes with these long etcd stalls (s): $RUNS"
 ./mvnw -B -q -ntp install -DskipTests
-out=e2e-tests/target/surefire-reports/io.pgha.e2e.StressTest-output.txt
 rows=""
-for long in 0 "$LONG"; do
-  status=0
-  ./mvnw -B -ntp -pl e2e-tests test -Dtest=StressTest -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dpgha.stress.minutes="$MINUTES" -Dpgha.stress.long-stall-seconds="$long" -Dpgha.stress.stalls=2 -Dpgha.stress.spec="$SPEC" \
-    >/tmp/pgha-stress.log 2>&1 || status=$?
-  summary=$(grep -o 'stress summary: .*' "$out" | tail -1 || true)
-  echo "[stress] ${summary:-no summary: the run failed before the end (see /tmp/pgha-stress.log and $out)}"
-  if [ $status -ne 0 ]; then
-    grep -A15 '<<< FAIL\|<<< ERROR' e2e-tests/target/surefire-reports/io.pgha.e2e.StressTest.txt || true
-    echo "[stress] FAILED (exit $status); full log /tmp/pgha-stress.log"
-    exit $status
-  fi
-  field() { printf '%s' "$summary" | grep -o " $1=[^ ]*" | head -1 | cut -d= -f2; }
+for long in $RUNS; do
+  run_e2e stress StressTest -Dpgha.stress.minutes="$MINUTES" -Dpgha.stress.long-stall-seconds="$long" \
+    -Dpgha.stress.stalls=2 -Dpgha.stress.spec="$SPEC"
   stalls="$(field stalls) × 2 s"
   [ "$long" -gt 0 ] && stalls="$stalls + 1 × ${long} s"
   rows="$rows
@@ -52,9 +45,9 @@ done
 table="<!-- stress:start -->
 ## No false failover: a busy machine and a stalling store
 
-\`bench/stress.sh --minutes $MINUTES --long-stall $LONG\`, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores. Spec \`$SPEC\`,
+\`bench/stress.sh --minutes $MINUTES --runs "$RUNS"\`, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores. Spec \`$SPEC\`,
 3 keepers, 2 sentinels, 1 proxy; \`stress-ng --cpu 4\` for the whole run; etcd stopped (SIGSTOP) for 2 s every
-30 s (and, in the second row, once for ${LONG} s in the middle); a writer inserts through the proxy's read-write
+30 s (and, where a row says so, once for longer in the middle); a writer inserts through the proxy's read-write
 port every 50 ms. Nothing fails for real: every master change would be a false failover.
 
 | minutes | etcd stalls | acknowledged writes | lost | master changes | synchronous-set changes | longest write gap | write errors |

@@ -251,7 +251,7 @@ class ChaosTest {
                 try {
                     if (c == null) {
                         LocalCluster.Proxy p = proxies.get(proxy % proxies.size());
-                        c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + p.port()
+                        c = DriverManager.getConnection("jdbc:postgresql://" + p.host() + ":" + p.port()
                                         + "/postgres?connectTimeout=2&socketTimeout=10&ApplicationName=writer-" + number,
                                 "postgres", LocalCluster.SUPERUSER_PASSWORD);
                     }

@@ -10,9 +10,11 @@ import io.pgha.store.ClusterStore;
 import io.pgha.store.StoreKeys;
 import io.pgha.store.Versioned;
 import io.pgha.store.etcd.EtcdClusterStore;
+import io.pgha.testing.EtcdCluster;
 import io.pgha.testing.EtcdProcess;
 import io.pgha.testing.FreePorts;
 import io.pgha.testing.ManagedProcess;
+import io.pgha.testing.NetworkLab;
 import io.pgha.testing.PgClient;
 import io.pgha.testing.Postmaster;
 import io.pgha.testing.Signals;
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A pgha cluster on this machine for black-box tests: etcd, keepers and sentinels as real processes from
  * the built jars, each with its own ports, data and log. Closing it kills everything by PID.
+ *
+ * <p>On a {@link NetworkLab}, each process runs inside the node it is started on and binds that node's address
+ * (keepers' PostgreSQL, proxies); every service gets every etcd member's endpoint; the test reaches them over
+ * the lab's bridge, so partitions cut it off as they cut the nodes.
  */
 final class LocalCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
@@ -47,17 +53,18 @@ final class LocalCluster implements AutoCloseable {
     final String name;
     final ClusterStore store;
     final ClusterRepository repository;
-    private final EtcdProcess etcd;
+    private final List<String> endpoints;
+    private final NetworkLab lab;
     private final Path base;
     final Map<String, Keeper> keepers = new LinkedHashMap<>();
     final Map<String, ManagedProcess> sentinels = new LinkedHashMap<>();
     final Map<String, Proxy> proxies = new LinkedHashMap<>();
     private final List<ManagedProcess> others = new ArrayList<>();
 
-    /** A keeper process and where its PostgreSQL lives. */
-    record Keeper(String uid, ManagedProcess process, Path dataDir, int pgPort, int httpPort) {
+    /** A keeper process and where its PostgreSQL lives ({@code node}: 0 on loopback, else the lab node). */
+    record Keeper(String uid, ManagedProcess process, Path dataDir, int pgPort, int httpPort, String host, int node) {
         PgClient sql() {
-            return new PgClient(pgPort, "postgres", SUPERUSER_PASSWORD);
+            return new PgClient(host, pgPort, "postgres", SUPERUSER_PASSWORD);
         }
 
         /** SIGKILL the keeper and its whole PostgreSQL instance: a node lost. */
@@ -88,32 +95,43 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** A proxy process: read-write port (always the primary) and read-only port (the standbys). */
-    record Proxy(String uid, ManagedProcess process, int port, int readOnlyPort, int httpPort) {
+    record Proxy(String uid, ManagedProcess process, int port, int readOnlyPort, int httpPort, String host) {
         PgClient sql() {
-            return new PgClient(port, "postgres", SUPERUSER_PASSWORD);
+            return new PgClient(host, port, "postgres", SUPERUSER_PASSWORD);
         }
 
         PgClient readOnlySql() {
-            return new PgClient(readOnlyPort, "postgres", SUPERUSER_PASSWORD);
+            return new PgClient(host, readOnlyPort, "postgres", SUPERUSER_PASSWORD);
         }
     }
 
-    /** A service jar built by its module, as a process with its log in the cluster's folder. */
-    private ManagedProcess service(String name, String module, List<String> args) {
+    /** A service jar built by its module, as a process with its log in the cluster's folder (on lab node). */
+    private ManagedProcess service(String name, String module, List<String> args, int node) {
         Path jar = Path.of("..", module, "target", module + ".jar").toAbsolutePath().normalize();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build the services first (./mvnw -DskipTests package)");
         }
         List<String> cmd = new ArrayList<>(List.of("-jar", jar.toString()));
         cmd.addAll(args);
-        return new ManagedProcess(name, base.resolve(name + ".log"), ManagedProcess.java(cmd)).launch();
+        List<String> java = ManagedProcess.java(cmd);
+        return new ManagedProcess(name, base.resolve(name + ".log"), node == 0 ? java : lab.command(node, java))
+                .launch();
     }
 
     LocalCluster(EtcdProcess etcd, String name) {
-        this.etcd = etcd;
+        this(List.of(etcd.endpoint()), null, name);
+    }
+
+    /** A cluster whose processes run on the nodes of {@code lab}, over the 3-member {@code etcd}. */
+    LocalCluster(NetworkLab lab, EtcdCluster etcd, String name) {
+        this(etcd.endpoints(), lab, name);
+    }
+
+    private LocalCluster(List<String> endpoints, NetworkLab lab, String name) {
+        this.endpoints = List.copyOf(endpoints);
+        this.lab = lab;
         this.name = name;
-        this.store = EtcdClusterStore.connect(List.of(etcd.endpoint()), StoreKeys.root("pgha", name),
-                Duration.ofSeconds(2));
+        this.store = EtcdClusterStore.connect(endpoints, StoreKeys.root("pgha", name), Duration.ofSeconds(2));
         this.repository = new ClusterRepository(store);
         try {
             base = Files.createTempDirectory("pgha-e2e-" + name + "-");
@@ -124,41 +142,61 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private List<String> common(int httpPort) {
-        return List.of("--pgha.cluster-name=" + name, "--pgha.store.endpoints=" + etcd.endpoint(),
+        return List.of("--pgha.cluster-name=" + name, "--pgha.store.endpoints=" + String.join(",", endpoints),
                 "--server.port=" + httpPort);
     }
 
+    /** The address services on {@code node} bind: loopback, or the lab node's. */
+    private String host(int node) {
+        return node == 0 ? "127.0.0.1" : lab.address(node);
+    }
+
     Keeper startKeeper(String uid) {
+        return startKeeper(uid, 0);
+    }
+
+    Keeper startKeeper(String uid, int node) {
         int pgPort = FreePorts.next();
         int httpPort = FreePorts.next();
         List<String> args = new ArrayList<>(common(httpPort));
         args.addAll(List.of("--pgha.keeper.uid=" + uid, "--pgha.keeper.data-dir=" + base.resolve(uid),
+                "--pgha.keeper.pg.listen-address=" + host(node),
                 "--pgha.keeper.pg.port=" + pgPort, "--pgha.keeper.pg.superuser.password=" + SUPERUSER_PASSWORD,
                 "--pgha.keeper.pg.replication.password=e2e-repl"));
         if ("root".equals(System.getProperty("user.name"))) {
             args.add("--pgha.keeper.pg.os-user=postgres");
         }
-        Keeper k = new Keeper(uid, service(uid, "keeper-service", args), base.resolve(uid), pgPort, httpPort);
+        Keeper k = new Keeper(uid, service(uid, "keeper-service", args, node), base.resolve(uid), pgPort, httpPort,
+                host(node), node);
         keepers.put(uid, k);
         return k;
     }
 
     ManagedProcess startSentinel(String uid, String initialSpec) {
+        return startSentinel(uid, initialSpec, 0);
+    }
+
+    ManagedProcess startSentinel(String uid, String initialSpec, int node) {
         List<String> args = new ArrayList<>(common(FreePorts.next()));
         args.addAll(List.of("--pgha.sentinel.uid=" + uid, "--pgha.sentinel.initial-cluster-spec=" + initialSpec));
-        ManagedProcess s = service(uid, "sentinel-service", args);
+        ManagedProcess s = service(uid, "sentinel-service", args, node);
         sentinels.put(uid, s);
         return s;
     }
 
     Proxy startProxy(String uid) {
+        return startProxy(uid, 0);
+    }
+
+    Proxy startProxy(String uid, int node) {
         int port = FreePorts.next();
         int readOnlyPort = FreePorts.next();
         int httpPort = FreePorts.next();
         List<String> args = new ArrayList<>(common(httpPort));
-        args.addAll(List.of("--pgha.proxy.uid=" + uid, "--pgha.proxy.listen-address=127.0.0.1",
+        args.addAll(List.of("--pgha.proxy.uid=" + uid, "--pgha.proxy.listen-address=" + host(node),
                 "--pgha.proxy.port=" + port, "--pgha.proxy.read-only-port=" + readOnlyPort));
-        Proxy p = new Proxy(uid, service(uid, "proxy-service", args), port, readOnlyPort, httpPort);
+        Proxy p = new Proxy(uid, service(uid, "proxy-service", args, node), port, readOnlyPort, httpPort,
+                host(node));
         proxies.put(uid, p);
         return p;
     }
@@ -183,7 +221,7 @@ final class LocalCluster implements AutoCloseable {
         int port = FreePorts.next();
         List<String> args = new ArrayList<>(common(port));
         args.add("--pgha.admin.auth.operator-token=" + operatorToken);
-        others.add(service("admin", "admin-api", args));
+        others.add(service("admin", "admin-api", args, 0));
         Admin admin = new Admin("http://127.0.0.1:" + port, operatorToken, HttpClient.newHttpClient());
         await("admin-api up").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin.http().send(
                 HttpRequest.newBuilder(URI.create(admin.url() + "/actuator/health/readiness")).build(),

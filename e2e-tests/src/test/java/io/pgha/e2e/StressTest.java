@@ -117,8 +117,11 @@ class StressTest {
         cpuHog = null;
 
         // A stall at the end may have fenced the proxy for a moment: let the last writes through, then stop.
-        await("a write after the stress").atMost(Duration.ofSeconds(30)).until(() -> acks.stream()
-                .anyMatch(a -> a.at().isAfter(stopped)));
+        await("a write after the stress").atMost(Duration.ofSeconds(30)).until(() -> {
+            synchronized (acks) {
+                return acks.stream().anyMatch(a -> a.at().isAfter(stopped));
+            }
+        });
         writer.stop();
         watcher.stop();
         writing.join(30_000);

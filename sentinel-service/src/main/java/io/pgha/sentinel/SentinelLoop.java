@@ -57,8 +57,6 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     /** Lease TTL of the leader key and of this sentinel's info. */
     static final Duration LEASE_TTL = Duration.ofSeconds(3);
     private static final Duration MIN_GAP = Duration.ofMillis(50);
-    /** A store read slower than this means the store stalled: that time counts for nobody's failure. */
-    static final Duration SLOW_STORE_CALL = Duration.ofMillis(500);
     /** How often the master's PostgreSQL port is probed while its keeper is silent. */
     static final Duration PROBE_INTERVAL = Duration.ofMillis(250);
     /** How long a vanished keeper's last report is remembered. */
@@ -87,7 +85,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private String lastNoCandidate;
     /** What each keeper last published and when this sentinel saw it change; kept a while after it vanished. */
     private final Map<String, Observations.Sighting> sightings = new java.util.concurrent.ConcurrentHashMap<>();
-    private final StoreOutageTracker outages = new StoreOutageTracker(SLOW_STORE_CALL, Duration.ofMinutes(10));
+    private final StoreOutageTracker outages = new StoreOutageTracker(Duration.ofMinutes(10));
     private final PortProber prober;
     private volatile ClusterData lastRead;
 
@@ -190,7 +188,6 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         Optional<Versioned<ClusterData>> read;
         Map<String, KeeperInfo> infos;
         Map<String, ProxyInfo> proxies;
-        Instant start = clock.instant();
         try {
             read = repository.clusterData();
             infos = repository.keeperInfos();
@@ -198,12 +195,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         } catch (MalformedDocumentException e) {
             problem(e.getMessage() + " (left as it is)");
             return;
-        } catch (StoreException e) {
-            outages.failed(start);
-            throw e;
         }
         Instant now = clock.instant();
-        outages.succeeded(start, now);
         if (read.isEmpty()) {
             if (leader) {
                 initialize();
@@ -258,7 +251,9 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                 || Duration.between(e.getValue().changedAt(), now).compareTo(SIGHTING_MEMORY) > 0);
         Instant latest = infos.size() < 2 ? null : infos.keySet().stream().map(sightings::get)
                 .map(Observations.Sighting::changedAt).max(Instant::compareTo).orElse(null);
-        outages.keepersLastChanged(latest, specOf(cd).sleepIntervalDuration().multipliedBy(2), now);
+        Duration twoReports = specOf(cd).sleepIntervalDuration().multipliedBy(2);
+        outages.grace(twoReports);
+        outages.keepersLastChanged(latest, twoReports, now);
         return Map.copyOf(sightings);
     }
 

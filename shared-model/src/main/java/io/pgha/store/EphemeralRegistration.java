@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
  * open, re-creating the session and the key after a session loss or a store outage. {@link #update}
  * replaces the value (written at once when possible, otherwise on the next retry).
  * {@link #close()} deletes the key by revoking the session.
+ *
+ * <p>A lease can be lost without this process hearing it from a keep-alive (a partition where the member it
+ * talks to still acknowledged them while the majority expired the lease): a put answered "lease not found"
+ * re-creates session and key at once, and every few periods the key is read back; missing or not ours, it is
+ * written again, and {@link #isLive()} is false until it is.
  */
 public final class EphemeralRegistration implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EphemeralRegistration.class);
@@ -26,6 +31,9 @@ public final class EphemeralRegistration implements AutoCloseable {
     private volatile String written;
     private volatile boolean closed;
     private volatile String lastError;
+    private int periods;
+    /** Every this many periods the key is read back to check it is still there. */
+    private static final int VERIFY_EVERY = 3;
 
     public EphemeralRegistration(ClusterStore store, String key, Duration ttl) {
         this.store = store;
@@ -37,7 +45,7 @@ public final class EphemeralRegistration implements AutoCloseable {
             return t;
         });
         long period = Math.max(100, ttl.toMillis() / 3);
-        executor.scheduleWithFixedDelay(this::sync, period, period, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::periodic, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Publishes a new value. */
@@ -95,10 +103,35 @@ public final class EphemeralRegistration implements AutoCloseable {
         }
     }
 
+    private void periodic() {
+        if (++periods % VERIFY_EVERY == 0 && written != null && !closed) {
+            try {
+                String v = written;
+                boolean ours = store.get(key).map(Versioned::value).filter(v::equals).isPresent();
+                if (!ours && v.equals(written)) {
+                    log.warn("registration={} found missing from the store: writing it again", key);
+                    written = null;
+                }
+            } catch (StoreException e) {
+                // the store does not answer: the keep-alives tell whether the session survives
+            }
+        }
+        sync();
+    }
+
     private void sync() {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (!syncOnce()) {
+                return;
+            }
+        }
+    }
+
+    /** One attempt; true when it should be retried at once (the session's lease turned out to be gone). */
+    private boolean syncOnce() {
         String v = value.get();
         if (closed || v == null) {
-            return;
+            return false;
         }
         try {
             if (session == null || !session.isAlive()) {
@@ -110,11 +143,24 @@ public final class EphemeralRegistration implements AutoCloseable {
                 written = v;
             }
             lastError = null;
+            return false;
         } catch (StoreException e) {
+            if (String.valueOf(e.getMessage()).contains("lease not found")) {
+                log.warn("registration={} lease gone ({}): re-creating the session and the key", key, e.getMessage());
+                StoreSession dead = session;
+                session = null;
+                written = null;
+                if (dead != null) {
+                    dead.abandon(); // nothing to revoke: the store dropped it
+                    dead.close();
+                }
+                return true;
+            }
             if (lastError == null) {
                 log.warn("registration={} not published: {}", key, e.getMessage());
             }
             lastError = e.getMessage();
+            return false;
         }
     }
 

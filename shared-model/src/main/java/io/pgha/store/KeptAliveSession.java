@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The keep-alive and loss detection shared by the etcd lease and the Consul session.
  *
- * <p>Every {@code ttl/4} it renews (asynchronously, one renewal in flight at most) and checks the local
- * deadline. The deadline is {@code ttl} after the <em>sending</em> time of the last acknowledged renewal:
+ * <p>Every {@code ttl/4} it renews (asynchronously, one renewal in flight at most, given up after {@code ttl/3})
+ * and checks the local deadline. The deadline is {@code ttl} after the <em>sending</em> time of the last acknowledged renewal:
  * the store refreshed the TTL no earlier than that, so it cannot expire the session before we call it lost.
  */
 public abstract class KeptAliveSession implements StoreSession {
@@ -102,7 +102,9 @@ public abstract class KeptAliveSession implements StoreSession {
             renewing.set(false);
             return;
         }
-        f.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, err) -> {
+        // A renewal stuck on a member that a partition cut off is given up well before the deadline, so that the
+        // next one (the client's round robin sends it to another member) can still save the session.
+        f.orTimeout(Math.max(250, ttl.toMillis() / 3), TimeUnit.MILLISECONDS).whenComplete((ok, err) -> {
             renewing.set(false);
             if (err != null && String.valueOf(err.getMessage()).contains("lease not found")) {
                 lost("the store reports the session expired (" + err.getMessage() + ")");

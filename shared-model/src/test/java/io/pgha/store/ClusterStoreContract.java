@@ -286,6 +286,20 @@ public abstract class ClusterStoreContract {
         assertThat(reg.isPublished()).isTrue();
     }
 
+    @Test
+    void aRegistrationWhoseKeyVanishedBehindItsBackWritesItAgain() {
+        ClusterStore owner = store();
+        ClusterStore observer = store();
+        EphemeralRegistration reg = closeLater(new EphemeralRegistration(owner, "proxies/p2", ttl()));
+        reg.update("gen-1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> observer.get("proxies/p2").isPresent() && reg.isLive());
+
+        observer.delete("proxies/p2"); // as a lease lost where its keep-alives were still acknowledged would
+        await("the key written again").atMost(ttl().multipliedBy(3)).pollInterval(Duration.ofMillis(100))
+                .until(() -> observer.get("proxies/p2").map(Versioned::value).equals(Optional.of("gen-1")));
+        assertThat(reg.isLive()).isTrue();
+    }
+
     static final class RecordingListener implements LeaderElection.Listener {
         final List<String> events = new CopyOnWriteArrayList<>();
 

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgha.store.etcd.EtcdClusterStore;
-import io.pgha.testing.EtcdCluster;
-import io.pgha.testing.NetworkLab;
+import io.pgha.testing.NetworkLabExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -13,10 +12,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,33 +26,16 @@ import org.slf4j.LoggerFactory;
 class RegistrationPartitionTest {
     private static final Logger log = LoggerFactory.getLogger(RegistrationPartitionTest.class);
     private static final Duration TTL = Duration.ofSeconds(3);
-    private static NetworkLab lab;
-    private static EtcdCluster etcd;
+    @RegisterExtension
+    static final NetworkLabExtension LAB = new NetworkLabExtension();
     private final AtomicInteger roots = new AtomicInteger();
     private ClusterStore client;
     private ClusterStore observer;
     private EphemeralRegistration registration;
     private ScheduledExecutorService publisher;
 
-    @BeforeAll
-    static void network() {
-        lab = NetworkLab.create(3);
-        etcd = EtcdCluster.start(lab);
-    }
-
-    @AfterAll
-    static void tearDownNetwork() {
-        if (etcd != null) {
-            etcd.close();
-        }
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
     @AfterEach
     void tearDown() {
-        lab.heal();
         if (publisher != null) {
             publisher.shutdownNow();
         }
@@ -72,7 +53,8 @@ class RegistrationPartitionTest {
     private AtomicInteger publishEverySecond(List<String> clientEndpoints) {
         String root = "/pgha-lab/r" + roots.incrementAndGet();
         client = EtcdClusterStore.connect(clientEndpoints, root, Duration.ofSeconds(2));
-        observer = EtcdClusterStore.connect(List.of(etcd.endpoint(2), etcd.endpoint(3)), root, Duration.ofSeconds(2));
+        observer = EtcdClusterStore.connect(List.of(LAB.etcd().endpoint(2), LAB.etcd().endpoint(3)), root,
+                Duration.ofSeconds(2));
         registration = new EphemeralRegistration(client, "keepers/k1", TTL);
         AtomicInteger n = new AtomicInteger();
         publisher = Executors.newSingleThreadScheduledExecutor();
@@ -88,11 +70,11 @@ class RegistrationPartitionTest {
 
     @Test
     void aRegistrationWhoseMemberFellIntoTheMinorityUntilTheLeaseExpiredIsBackWithinSecondsOfTheHeal() {
-        AtomicInteger n = publishEverySecond(List.of(etcd.endpoint(1)));
-        lab.isolateFromNodes(1); // the client still reaches member 1, which cannot reach the others
+        AtomicInteger n = publishEverySecond(List.of(LAB.etcd().endpoint(1)));
+        LAB.lab().isolateFromNodes(1); // the client still reaches member 1, which cannot reach the others
         await("the majority expired the lease and deleted the key").atMost(Duration.ofSeconds(20))
                 .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> seen().isEmpty());
-        lab.heal();
+        LAB.lab().heal();
         long t0 = System.nanoTime();
         await("the key back after the heal").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
                 .ignoreExceptions().until(() -> seen().isPresent());
@@ -104,8 +86,8 @@ class RegistrationPartitionTest {
 
     @Test
     void aClientWithEveryEndpointKeepsItsRegistrationWhenItsFirstMemberIsCutOff() {
-        publishEverySecond(etcd.endpoints());
-        lab.isolate(1); // member 1 unreachable for everyone, the client included
+        publishEverySecond(LAB.etcd().endpoints());
+        LAB.lab().isolate(1); // member 1 unreachable for everyone, the client included
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
         int missing = 0;
         while (System.nanoTime() < until) {
@@ -114,7 +96,7 @@ class RegistrationPartitionTest {
             }
             await().pollDelay(Duration.ofMillis(250)).until(() -> true);
         }
-        lab.heal();
+        LAB.lab().heal();
         log.info("measured: key missing in {} of ~48 looks while member 1 was cut off", missing);
         await("the key present after the heal").atMost(Duration.ofSeconds(5)).ignoreExceptions()
                 .until(() -> seen().isPresent());

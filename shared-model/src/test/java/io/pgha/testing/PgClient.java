@@ -8,11 +8,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Plain JDBC to a PostgreSQL on loopback, for assertions on real data. */
-public record PgClient(int port, String user, String password) {
+/** Plain JDBC to a PostgreSQL (on loopback unless a host is given), for assertions on real data. */
+public record PgClient(String host, int port, String user, String password) {
+
+    public PgClient(int port, String user, String password) {
+        this("127.0.0.1", port, user, password);
+    }
 
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
+        return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port
                 + "/postgres?connectTimeout=2&socketTimeout=60", user, password);
     }
 

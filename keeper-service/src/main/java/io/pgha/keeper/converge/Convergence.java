@@ -46,6 +46,7 @@ public final class Convergence {
     private LocalState state;
     private long appliedGeneration = -1;
     private boolean syncGateClosed;
+    private volatile boolean writesFenced;
     private String waitingFor;
     private long actions;
     private Map<String, String> instanceParameters;
@@ -70,6 +71,34 @@ public final class Convergence {
         return actions;
     }
 
+    /** True while this instance withholds writes (it could not confirm it is still the master). */
+    public boolean writesFenced() {
+        return writesFenced;
+    }
+
+    /**
+     * Fences or unfences the instance's writes: rewrites the fence block of the {@code postgresql.conf} on disk
+     * and reloads. Works without the cluster data (that is when it is needed). Synchronized with
+     * {@link #converge}, which writes the same file.
+     */
+    public synchronized void fenceWrites(boolean fenced, String reason) {
+        if (fenced == writesFenced) {
+            return;
+        }
+        writesFenced = fenced;
+        log.info("action={} reason=\"{}\"", fenced ? "fence-writes" : "unfence-writes", reason);
+        if (pg.exists()) {
+            String conf = pg.readFile("postgresql.conf");
+            if (!conf.isEmpty()) {
+                pg.writeFile("postgresql.conf", PostgresConfig.withFence(conf, fenced));
+            }
+            if (pg.isRunning()) {
+                pg.reload();
+            }
+        }
+        actions++;
+    }
+
     /** The generation of the current DB that was fully applied, or -1. */
     public long appliedGeneration() {
         return appliedGeneration;
@@ -81,7 +110,7 @@ public final class Convergence {
     }
 
     /** One step towards the cluster data's wishes for this keeper. */
-    public void converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
+    public synchronized void converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
         Optional<DB> assigned = cd.dbOfKeeper(id.uid());
         if (assigned.isEmpty()) {
             fence("no DB is assigned to this keeper");
@@ -399,13 +428,20 @@ public final class Convergence {
             String conninfo = source == null ? "" : conninfo(source, replication.username(), db.uid());
             standby = new PostgresConfig.Standby(conninfo, slotName(db.uid()), null);
         }
-        String conf = PostgresConfig.postgresqlConf(new PostgresConfig.Desired(props.pg().listenAddress(),
-                props.pg().port(), socketDir(), walSenders, slots, syncNames, standby, db.spec().pgParameters(),
-                master ? instanceParameters() : Map.of()));
+        String conf = PostgresConfig.withFence(PostgresConfig.postgresqlConf(new PostgresConfig.Desired(
+                props.pg().listenAddress(), props.pg().port(), socketDir(), walSenders, slots, syncNames, standby,
+                db.spec().pgParameters(), master ? instanceParameters() : Map.of())), writesFenced);
         List<String> peerAddresses = new ArrayList<>();
         peers.forEach((uid, info) -> {
             if (!uid.equals(id.uid()) && info.postgres() != null && info.postgres().listenAddress() != null) {
                 peerAddresses.add(info.postgres().listenAddress());
+            }
+        });
+        // Also every keeper the cluster data knows: one whose registration is missing for a moment (lease lost in a
+        // partition) must still be let in to replicate, or it never catches up once it is back.
+        cd.dbs().values().forEach(other -> {
+            if (!other.spec().keeperUid().equals(id.uid()) && other.status().listenAddress() != null) {
+                peerAddresses.add(other.status().listenAddress());
             }
         });
         String hba = PostgresConfig.pgHba(superuser.username(), replication.username(), peerAddresses.stream()

@@ -56,6 +56,14 @@ public final class KeeperLoop implements SmartLifecycle {
     private int failures;
     private long nextRunNanos;
     private Duration sleepInterval = ClusterSpec.empty().sleepIntervalDuration();
+    private volatile Duration failInterval = ClusterSpec.empty().failIntervalDuration();
+    /** When the last cluster data read that named this keeper's DB the master was sent (start: the keeper's start). */
+    private volatile Instant lastConfirmed;
+    private ScheduledExecutorService fenceExecutor;
+    /** The last observation that reached PostgreSQL found it read-write. */
+    private volatile boolean runsAsPrimary;
+    /** The last keeper infos read: a failed read must not empty pg_hba.conf of the peers. */
+    private Map<String, KeeperInfo> lastPeers = Map.of();
     private String lastFailure;
     private String clusterUid;
 
@@ -83,11 +91,19 @@ public final class KeeperLoop implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        lastConfirmed = clock.instant();
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "keeper-loop");
             t.setDaemon(true);
             return t;
         });
+        // Its own thread: the loop may be stuck in a store call that times out, and the fence must not wait for it.
+        fenceExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "keeper-fence");
+            t.setDaemon(true);
+            return t;
+        });
+        fenceExecutor.scheduleWithFixedDelay(this::checkFence, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {
             watch = repository.store().watch(StoreKeys.CLUSTER_DATA, false, events -> trigger());
         } catch (StoreException e) {
@@ -130,6 +146,10 @@ public final class KeeperLoop implements SmartLifecycle {
         ClusterData cd = readClusterData();
         Map<String, KeeperInfo> peers = readPeers();
         Observation before = observer.observe();
+        if (convergence.writesFenced() && (confirmedMaster(cd) || (before.running() && before.inRecovery()))) {
+            convergence.fenceWrites(false, confirmedMaster(cd) ? "the store confirms this DB is still the master"
+                    : "the instance is a standby now");
+        }
         publish(cd, peers, before, true);
         if (cd != null) {
             long actions = convergence.actions();
@@ -142,6 +162,7 @@ public final class KeeperLoop implements SmartLifecycle {
     }
 
     private ClusterData readClusterData() {
+        Instant sent = clock.instant();
         try {
             Optional<Versioned<ClusterData>> v = repository.clusterData();
             if (v.isEmpty()) {
@@ -153,7 +174,11 @@ public final class KeeperLoop implements SmartLifecycle {
                 throw new MalformedDocumentException("cluster data", problems.toString());
             }
             sleepInterval = cd.cluster().spec().sleepIntervalDuration();
+            failInterval = cd.cluster().spec().failIntervalDuration();
             clusterUid = cd.cluster().uid();
+            if (confirmedMaster(cd)) {
+                lastConfirmed = sent;
+            }
             return cd;
         } catch (StoreException | MalformedDocumentException e) {
             String msg = e.getMessage();
@@ -167,10 +192,43 @@ public final class KeeperLoop implements SmartLifecycle {
 
     private Map<String, KeeperInfo> readPeers() {
         try {
-            return repository.keeperInfos();
+            lastPeers = repository.keeperInfos();
         } catch (StoreException e) {
-            return Map.of();
+            // keep the last ones: an empty list would drop every peer from pg_hba.conf
         }
+        return lastPeers;
+    }
+
+    /** The cluster data names this keeper's local DB the master. */
+    private boolean confirmedMaster(ClusterData cd) {
+        String local = convergence.state().dbUid();
+        return cd != null && local != null && local.equals(cd.cluster().status().master())
+                && cd.dbs().containsKey(local) && cd.dbs().get(local).spec().role() == DB.Role.MASTER;
+    }
+
+    /**
+     * Every quarter second: a primary whose keeper has not confirmed it is the master for failInterval withholds
+     * writes (DESIGN: self-fencing), for clients connected directly as well as through proxies; the loop lifts
+     * the fence as soon as a read confirms it again.
+     */
+    private void checkFence() {
+        try {
+            boolean primary = runsAsPrimary && pg.isRunning();
+            Instant now = clock.instant();
+            if (!convergence.writesFenced() && SelfFence.mustFence(primary, lastConfirmed, now, failInterval)) {
+                convergence.fenceWrites(true, "no confirmation from the store that this DB is still the master for "
+                        + Duration.between(lastConfirmed, now).toMillis() + " ms (failInterval " + failInterval
+                        .toMillis() + " ms): another master may have been elected");
+                view = withFenced(view);
+            }
+        } catch (RuntimeException e) {
+            log.warn("fence check failed: {}", e.getMessage());
+        }
+    }
+
+    private KeeperView withFenced(KeeperView v) {
+        return new KeeperView(v.observation(), v.assignedRole(), v.electedPrimary(), v.lagBytes(), v.lastConverge(),
+                convergence.writesFenced());
     }
 
     private void publish(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean waitForStore) {
@@ -185,6 +243,9 @@ public final class KeeperLoop implements SmartLifecycle {
                 obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
                 props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
                 obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming()));
+        if (obs.reachable()) {
+            runsAsPrimary = obs.running() && !obs.inRecovery();
+        }
         String json = JsonCodec.write(info);
         if (waitForStore && !obs.healthy()) {
             // Others must see "unhealthy" before this keeper acts on it (e.g. restarts PostgreSQL).
@@ -195,7 +256,7 @@ public final class KeeperLoop implements SmartLifecycle {
         boolean elected = db.isPresent() && cd.cluster().status().master() != null
                 && cd.cluster().status().master().equals(db.get().uid());
         view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
-                cd != null ? clock.instant() : view.lastConverge());
+                cd != null ? clock.instant() : view.lastConverge(), convergence.writesFenced());
     }
 
     /** Replication lag: the master keeper's last published WAL position minus what this standby replayed. */
@@ -222,6 +283,7 @@ public final class KeeperLoop implements SmartLifecycle {
             watch.close();
         }
         executor.shutdownNow();
+        fenceExecutor.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

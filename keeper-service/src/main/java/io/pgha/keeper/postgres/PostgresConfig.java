@@ -19,6 +19,9 @@ public final class PostgresConfig {
     public static final Set<String> MANAGED = PgParameters.MANAGED;
     public static final Map<String, String> DEFAULTS = PgParameters.DEFAULTS;
 
+    /** Starts the block that fences a primary's writes; everything from it to the end of the file is that block. */
+    static final String FENCE_MARK = "# pgha: writes fenced";
+
     /** Prefix of placeholder standby names that hold commits while too few real standbys are in sync. */
     public static final String SYNC_PLACEHOLDER = "pgha_placeholder_";
 
@@ -83,6 +86,23 @@ public final class PostgresConfig {
         b.append("\n# managed by pgha\n");
         managed.forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
         return b.toString();
+    }
+
+    /**
+     * {@code conf} with the fence block at its end when {@code fenced}, without it otherwise. Fenced, new
+     * transactions are read-only ({@code default_transaction_read_only}, applied by a reload to open sessions
+     * too) and every commit waits for a synchronous standby that does not exist, so that even a session that
+     * asks for a read-write transaction gets no acknowledged commit; lifting the fence releases waiting commits.
+     */
+    public static String withFence(String conf, boolean fenced) {
+        int at = conf.indexOf(FENCE_MARK);
+        String base = at < 0 ? conf : conf.substring(0, at);
+        if (!fenced) {
+            return base;
+        }
+        return base + FENCE_MARK + ": this primary could not confirm in the store that it is still the master\n"
+                + "default_transaction_read_only = 'on'\n"
+                + "synchronous_standby_names = 'FIRST 1 (\"pgha_fenced\")'\n";
     }
 
     /**

@@ -31,8 +31,8 @@ class ProbeController {
     ResponseEntity<Map<String, Object>> primary() {
         KeeperView v = loop.view();
         Observation o = v.observation();
-        return answer(o.healthy() && !o.inRecovery() && v.electedPrimary() && v.assignedRole() == DB.Role.MASTER,
-                v);
+        return answer(o.healthy() && !o.inRecovery() && v.electedPrimary() && v.assignedRole() == DB.Role.MASTER
+                && !v.fenced(), v);
     }
 
     /** A streaming standby within {@code lag} (bytes or e.g. {@code 16MB}) of the master. */

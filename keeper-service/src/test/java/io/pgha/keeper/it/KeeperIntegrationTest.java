@@ -18,6 +18,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +78,15 @@ class KeeperIntegrationTest {
         pg(h.keeper("k1").pgPort).exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'one')");
         h.assign("db1", db1, db2);
         h.awaitConverged("k2", db2, START);
+    }
+
+    /** k1 runs db1 as a master of its own; returns its PostgreSQL port once converged. */
+    private static int aloneMaster(ClusterHarness h) {
+        h.startKeeper("k1");
+        DB db1 = db("db1").on("k1").master().build();
+        h.assign("db1", db1);
+        h.awaitConverged("k1", db1, START);
+        return h.keeper("k1").pgPort;
     }
 
     private static List<String> rows(int port) throws Exception {
@@ -282,11 +297,7 @@ class KeeperIntegrationTest {
     @Test
     void anExistingDataDirIsAdoptedWithoutLosingItsDataOrInitdbsSettings(TestInfo info) throws Exception {
         ClusterHarness h = harness(info);
-        h.startKeeper("k1");
-        int p1 = h.keeper("k1").pgPort;
-        DB db1 = db("db1").on("k1").master().build();
-        h.assign("db1", db1);
-        h.awaitConverged("k1", db1, START);
+        int p1 = aloneMaster(h);
         pg(p1).exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'kept')");
         String logTimezone = "SELECT setting FROM pg_settings WHERE name = 'log_timezone'";
         String timezone = pg(p1).value(logTimezone);
@@ -303,11 +314,7 @@ class KeeperIntegrationTest {
     @Test
     void aKilledPostmasterIsBackWithinThreeSecondsAndWasReportedUnhealthyMeanwhile(TestInfo info) throws Exception {
         ClusterHarness h = harness(info);
-        h.startKeeper("k1");
-        int p1 = h.keeper("k1").pgPort;
-        DB db1 = db("db1").on("k1").master().build();
-        h.assign("db1", db1);
-        h.awaitConverged("k1", db1, START);
+        int p1 = aloneMaster(h);
         List<KeeperInfo> published = new CopyOnWriteArrayList<>();
         try (StoreWatch w = h.store.watch(StoreKeys.keeper("k1"), false, events -> events.stream()
                 .filter(e -> e.type() == WatchEvent.Type.PUT)
@@ -324,6 +331,65 @@ class KeeperIntegrationTest {
             int firstDown = indexOf(published, false);
             assertThat(firstDown).isGreaterThanOrEqualTo(0);
             assertThat(published.subList(firstDown, published.size())).anyMatch(i -> i.postgres().healthy());
+        }
+    }
+
+    @Test
+    void aPrimaryThatCannotConfirmItIsMasterWithholdsWritesFromDirectClientsAndServesAgainOnceConfirmed(
+            TestInfo info) throws Exception {
+        ClusterHarness h = harness(info);
+        int p1 = aloneMaster(h);
+        pg(p1).exec("CREATE TABLE f (id int)");
+        await().atMost(Duration.ofSeconds(5)).until(() -> status("k1", "/primary") == 200);
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try (Connection direct = pg(p1).connect()) {
+            long t0 = System.nanoTime();
+            ETCD.etcd().freeze(); // the store stops answering: the keeper cannot confirm its assignment
+            try {
+                // Within failInterval (4 s) + sleepInterval (1 s): new transactions are read-only, on a session
+                // opened before the fence too.
+                await("writes refused").atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> refusesWrites(direct));
+                log.info("measured: store frozen -> direct writes refused in {} ms", (System.nanoTime() - t0)
+                        / 1_000_000);
+                assertThat(status("k1", "/primary")).isEqualTo(503);
+                assertThat(get("k1", "/actuator/prometheus").body())
+                        .contains("pgha_keeper_fenced{cluster=\"" + h.name + "\"} 1.0");
+                // A client that asks for a read-write transaction anyway gets no acknowledged commit.
+                Future<?> insisting = client.submit(() -> {
+                    try (Connection c = pg(p1).connect(); Statement st = c.createStatement()) {
+                        st.execute("SET default_transaction_read_only = off");
+                        st.execute("INSERT INTO f VALUES (1)");
+                    }
+                    return null;
+                });
+                await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+                assertThat(insisting.isDone()).as("a commit acknowledged by a fenced primary").isFalse();
+            } finally {
+                ETCD.etcd().thaw();
+            }
+            long t1 = System.nanoTime();
+            await("writes accepted again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> {
+                        try (Statement st = direct.createStatement()) {
+                            st.execute("INSERT INTO f VALUES (2)");
+                        }
+                        return true;
+                    });
+            log.info("measured: store back -> writes accepted in {} ms", (System.nanoTime() - t1) / 1_000_000);
+            await().atMost(Duration.ofSeconds(5)).until(() -> status("k1", "/primary") == 200);
+            assertThat(pg(p1).column("SELECT id FROM f ORDER BY id")).containsExactly("1", "2");
+        } finally {
+            client.shutdownNow();
+        }
+    }
+
+    private static boolean refusesWrites(Connection c) {
+        try (Statement st = c.createStatement()) {
+            st.execute("INSERT INTO f SELECT 0 WHERE false"); // a write that changes nothing when it is allowed
+            return false;
+        } catch (SQLException e) {
+            return String.valueOf(e.getMessage()).contains("read-only transaction");
         }
     }
 

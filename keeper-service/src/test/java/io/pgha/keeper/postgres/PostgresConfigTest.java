@@ -27,6 +27,18 @@ class PostgresConfigTest {
     }
 
     @Test
+    void theFenceBlockComesLastOverridesTheSynchronousNamesAndIsRemovedWithoutATrace() {
+        String conf = PostgresConfig.postgresqlConf(desired(Map.of(), null));
+        String fenced = PostgresConfig.withFence(conf, true);
+        assertThat(fenced).startsWith(conf).endsWith("synchronous_standby_names = 'FIRST 1 (\"pgha_fenced\")'\n")
+                .contains("default_transaction_read_only = 'on'");
+        assertThat(fenced.lastIndexOf("synchronous_standby_names")).isGreaterThan(conf.length());
+        assertThat(PostgresConfig.withFence(fenced, true)).isEqualTo(fenced);
+        assertThat(PostgresConfig.withFence(fenced, false)).isEqualTo(conf);
+        assertThat(PostgresConfig.withFence(conf, false)).isEqualTo(conf);
+    }
+
+    @Test
     void initdbsChoicesStayBelowTheUsersParameters() {
         String conf = PostgresConfig.postgresqlConf(desired(Map.of("work_mem", "8MB"), null));
         assertThat(conf).contains("max_connections = '100'").contains("timezone = 'Etc/UTC'")

@@ -9,48 +9,36 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Records when the store was not usable, as this sentinel sees it, so that the planner never counts that time
- * against a keeper. Two kinds of evidence, both by the sentinel's clock:
- * <ul>
- *   <li>its own store round trips: one that failed opens an outage that the next successful one closes; one
- *       that succeeded but took longer than {@code slowCall} (the store stalled) is an outage for its duration;
- *   <li>every keeper silent at once: when no keeper's report changed for {@code quietAfter} the store is not
- *       carrying writes (a stalled disk or leader can leave reads working); the quiet time is an outage until a
- *       report changes again. A real failover always has a candidate that reports, so this never hides one.
- * </ul>
- * Outages older than {@code keep} are forgotten. Thread-safe.
+ * Records when the store was not usable, as this sentinel sees it (its clock), so that the planner never counts
+ * that time against a keeper: when no keeper's report changed for {@code quietAfter}, the store is not carrying
+ * writes (stopped, without quorum, or a stalled disk that leaves reads working), and the quiet time is an outage
+ * until a report changes again. A real failover always has a candidate that reports, so this never hides one.
+ * Every outage is followed by {@code grace}, the time live keepers need to be seen again once the store is back
+ * (their next report, or a new registration when their lease expired meanwhile).
+ *
+ * <p>The sentinel's own failed or slow reads are deliberately no evidence: in a partition they are often its
+ * path to one cut-off member (its connection stays pinned there until gRPC's keep-alive gives up) while the
+ * others serve everyone else, and counting them delayed a needed failover by ten seconds. Outages older than
+ * {@code keep} are forgotten. Thread-safe.
  */
 public final class StoreOutageTracker {
-    private final Duration slowCall;
     private final Duration keep;
     private final Deque<StoreOutages.Outage> outages = new ArrayDeque<>();
-    private Instant failingSince;
     private Instant quietSince;
+    private Duration grace = Duration.ZERO;
 
-    public StoreOutageTracker(Duration slowCall, Duration keep) {
-        if (slowCall.isNegative() || keep.isNegative()) {
-            throw new IllegalArgumentException("durations must not be negative");
+    public StoreOutageTracker(Duration keep) {
+        if (keep.isNegative()) {
+            throw new IllegalArgumentException("keep must not be negative");
         }
-        this.slowCall = slowCall;
         this.keep = keep;
     }
 
-    /** A store round trip from {@code start} to {@code end} that worked. */
-    public synchronized void succeeded(Instant start, Instant end) {
-        if (failingSince != null) {
-            add(failingSince, end);
-            failingSince = null;
-        } else if (Duration.between(start, end).compareTo(slowCall) > 0) {
-            add(start, end);
-        }
+    /** How long after an outage keepers still count as unheard (two sleepIntervals: one report, and a retry). */
+    public synchronized void grace(Duration afterEachOutage) {
+        this.grace = afterEachOutage;
     }
 
-    /** A store round trip that started at {@code start} and failed (error or timeout). */
-    public synchronized void failed(Instant start) {
-        if (failingSince == null) {
-            failingSince = start;
-        }
-    }
 
     /**
      * After a successful read at {@code now}: the latest time any keeper's report was seen to change (null when
@@ -70,9 +58,9 @@ public final class StoreOutageTracker {
         }
     }
 
-    /** True while an outage is open (the last round trip failed, or every keeper is quiet). */
+    /** True while every keeper is quiet. */
     public synchronized boolean ongoing() {
-        return failingSince != null || quietSince != null;
+        return quietSince != null;
     }
 
     /** The outages of the last {@code keep}, an open one ending at {@code now}. */
@@ -82,10 +70,8 @@ public final class StoreOutageTracker {
             outages.removeFirst();
         }
         List<StoreOutages.Outage> out = new ArrayList<>(outages);
-        for (Instant open : new Instant[] {failingSince, quietSince}) {
-            if (open != null && open.isBefore(now)) {
-                out.add(new StoreOutages.Outage(open, now));
-            }
+        if (quietSince != null && quietSince.isBefore(now)) {
+            out.add(new StoreOutages.Outage(quietSince, now));
         }
         return new StoreOutages(merge(out));
     }
@@ -94,7 +80,7 @@ public final class StoreOutageTracker {
         if (!from.isBefore(to)) {
             return;
         }
-        outages.addLast(new StoreOutages.Outage(from, to));
+        outages.addLast(new StoreOutages.Outage(from, to.plus(grace))); // the planner clips what lies ahead
         List<StoreOutages.Outage> merged = merge(new ArrayList<>(outages));
         outages.clear();
         outages.addAll(merged);

@@ -55,10 +55,4 @@ public record Observations(Map<String, KeeperInfo> keepers, Map<String, ProxyInf
             return new PortProbe(address, null, 0, at);
         }
     }
-
-    /** Convenience for tests and callers without sightings of their own. */
-    public static Map<String, Sighting> seenNow(Map<String, KeeperInfo> keepers, Instant now) {
-        return keepers.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
-                e -> new Sighting(e.getValue(), now)));
-    }
 }

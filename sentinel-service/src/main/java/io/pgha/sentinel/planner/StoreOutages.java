@@ -39,9 +39,4 @@ public record StoreOutages(List<Outage> outages) {
         }
         return d.isNegative() ? Duration.ZERO : d;
     }
-
-    /** Total outage time between {@code since} and {@code now}. */
-    public Duration lostSince(Instant since, Instant now) {
-        return since.isBefore(now) ? Duration.between(since, now).minus(usableSince(since, now)) : Duration.ZERO;
-    }
 }

@@ -9,38 +9,31 @@ import org.junit.jupiter.api.Test;
 
 class StoreOutageTrackerTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    final StoreOutageTracker tracker = new StoreOutageTracker(Duration.ofMillis(500), Duration.ofMinutes(10));
+    final StoreOutageTracker tracker = new StoreOutageTracker(Duration.ofMinutes(10));
 
     static Instant t(double seconds) {
         return T0.plusMillis((long) (seconds * 1000));
     }
 
     @Test
-    void fastCallsAreNoOutage() {
-        tracker.succeeded(t(0), t(0.1));
-        tracker.succeeded(t(1), t(1.4));
-        assertThat(tracker.snapshot(t(2)).outages()).isEmpty();
-        assertThat(tracker.snapshot(t(2)).usableSince(t(0), t(2))).isEqualTo(Duration.ofSeconds(2));
+    void keepersThatKeepReportingMeanNoOutage() {
+        Duration quiet = Duration.ofSeconds(2);
+        for (int i = 1; i <= 10; i++) {
+            tracker.keepersLastChanged(t(i - 0.5), quiet, t(i));
+        }
+        assertThat(tracker.snapshot(t(10)).outages()).isEmpty();
+        assertThat(tracker.snapshot(t(10)).usableSince(t(0), t(10))).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
-    void aStalledCallIsAnOutageForItsDuration() {
-        tracker.succeeded(t(1), t(3.5));
-        StoreOutages o = tracker.snapshot(t(5));
-        assertThat(o.outages()).containsExactly(new StoreOutages.Outage(t(1), t(3.5)));
-        assertThat(o.usableSince(t(0), t(5))).isEqualTo(Duration.ofMillis(2500));
-    }
-
-    @Test
-    void failedCallsOpenAnOutageThatTheNextSuccessCloses() {
-        tracker.failed(t(1));
-        tracker.failed(t(3));
-        assertThat(tracker.ongoing()).isTrue();
-        assertThat(tracker.snapshot(t(4)).lostSince(t(0), t(4))).isEqualTo(Duration.ofSeconds(3));
-        tracker.succeeded(t(61), t(61.2));
-        assertThat(tracker.ongoing()).isFalse();
-        assertThat(tracker.snapshot(t(62)).outages()).containsExactly(new StoreOutages.Outage(t(1), t(61.2)));
-        assertThat(tracker.snapshot(t(62)).usableSince(t(0.5), t(62))).isEqualTo(Duration.ofMillis(1300));
+    void anOutageIsFollowedByTheGraceKeepersNeedToBeSeenAgain() {
+        tracker.grace(Duration.ofSeconds(2));
+        Duration quiet = Duration.ofSeconds(2);
+        tracker.keepersLastChanged(t(1), quiet, t(4));
+        tracker.keepersLastChanged(t(5.5), quiet, t(5.6));
+        StoreOutages o = tracker.snapshot(t(10));
+        assertThat(o.outages()).containsExactly(new StoreOutages.Outage(t(3), t(7.5)));
+        assertThat(o.usableSince(t(0), t(6))).isEqualTo(Duration.ofSeconds(3)); // what lies ahead is clipped
     }
 
     @Test
@@ -57,10 +50,11 @@ class StoreOutageTrackerTest {
 
     @Test
     void overlappingOutagesAreMergedAndOldOnesForgotten() {
-        tracker.succeeded(t(1), t(3));
-        tracker.failed(t(2));
-        tracker.succeeded(t(5), t(5.1));
-        assertThat(tracker.snapshot(t(6)).outages()).containsExactly(new StoreOutages.Outage(t(1), t(5.1)));
+        assertThat(StoreOutageTracker.merge(new java.util.ArrayList<>(java.util.List.of(
+                new StoreOutages.Outage(t(2), t(5.1)), new StoreOutages.Outage(t(1), t(3))))))
+                .containsExactly(new StoreOutages.Outage(t(1), t(5.1)));
+        tracker.keepersLastChanged(t(1), Duration.ofSeconds(2), t(4));
+        tracker.keepersLastChanged(t(5), Duration.ofSeconds(2), t(5.1));
         assertThat(tracker.snapshot(t(1000)).outages()).isEmpty();
     }
 

@@ -89,32 +89,32 @@ public final class EtcdClusterStore implements ClusterStore {
 
     @Override
     public Optional<Versioned<String>> get(String key) {
-        GetResponse r = await("get " + key, kv.get(bytes(key)));
+        GetResponse r = awaitRetrying("get " + key, () -> kv.get(bytes(key)));
         return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(toVersioned(r.getKvs().get(0)));
     }
 
     @Override
     public List<Versioned<String>> list(String prefix) {
-        GetResponse r = await("list " + prefix, kv.get(bytes(prefix), GetOption.builder().isPrefix(true)
+        GetResponse r = awaitRetrying("list " + prefix, () -> kv.get(bytes(prefix), GetOption.builder().isPrefix(true)
                 .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build()));
         return r.getKvs().stream().map(this::toVersioned).toList();
     }
 
     @Override
     public long put(String key, String value) {
-        return await("put " + key, kv.put(bytes(key), text(value))).getHeader().getRevision();
+        return awaitRetrying("put " + key, () -> kv.put(bytes(key), text(value))).getHeader().getRevision();
     }
 
     long put(String key, String value, long leaseId) {
-        return await("put " + key, kv.put(bytes(key), text(value), PutOption.builder().withLeaseId(leaseId)
-                .build())).getHeader().getRevision();
+        PutOption withLease = PutOption.builder().withLeaseId(leaseId).build();
+        return awaitRetrying("put " + key, () -> kv.put(bytes(key), text(value), withLease)).getHeader().getRevision();
     }
 
     @Override
     public CasResult compareAndPut(String key, String value, long expectedRevision) {
         ByteSequence k = bytes(key);
         // mod_revision is 0 for an absent key, so expectedRevision 0 means "create if absent".
-        TxnResponse r = await("compare-and-put " + key, kv.txn()
+        TxnResponse r = awaitRetrying("compare-and-put " + key, () -> kv.txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedRevision)))
                 .Then(Op.put(k, text(value), PutOption.DEFAULT))
                 .Else(Op.get(k, GetOption.DEFAULT))
@@ -122,13 +122,18 @@ public final class EtcdClusterStore implements ClusterStore {
         if (r.isSucceeded()) {
             return CasResult.success(r.getHeader().getRevision());
         }
-        return CasResult.conflict(firstOf(r));
+        Optional<Versioned<String>> current = firstOf(r);
+        if (current.isPresent() && current.get().value().equals(value)) {
+            // A first attempt that timed out after it was applied: the retry finds our own value there.
+            return CasResult.success(current.get().revision());
+        }
+        return CasResult.conflict(current);
     }
 
     /** Creates {@code key} bound to a lease if absent; true when the key is (now or already) this lease's. */
     boolean createIfAbsent(String key, String value, long leaseId) {
         ByteSequence k = bytes(key);
-        TxnResponse r = await("create " + key, kv.txn()
+        TxnResponse r = awaitRetrying("create " + key, () -> kv.txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(k, text(value), PutOption.builder().withLeaseId(leaseId).build()))
                 .Else(Op.get(k, GetOption.DEFAULT))
@@ -151,7 +156,7 @@ public final class EtcdClusterStore implements ClusterStore {
 
     @Override
     public void delete(String key) {
-        await("delete " + key, kv.delete(bytes(key)));
+        awaitRetrying("delete " + key, () -> kv.delete(bytes(key)));
     }
 
     @Override
@@ -183,9 +188,45 @@ public final class EtcdClusterStore implements ClusterStore {
         client.close();
     }
 
-    <T> T await(String what, CompletableFuture<T> future) {
+    /**
+     * For idempotent calls: the first attempt gets half of the timeout, and when it times out or the member is
+     * unavailable the call is sent again for the rest (the client's round robin picks another member). A member
+     * cut off by a partition keeps its connection until gRPC's keep-alive gives up on it; without the second
+     * attempt every call routed there would cost the whole timeout.
+     */
+    <T> T awaitRetrying(String what, java.util.function.Supplier<CompletableFuture<T>> call) {
+        long firstMillis = Math.max(250, timeout.toMillis() / 2);
+        long start = System.nanoTime();
+        CompletableFuture<T> first = call.get();
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return first.get(firstMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            first.cancel(true);
+        } catch (ExecutionException e) {
+            if (!String.valueOf(rootMessage(e.getCause())).contains("UNAVAILABLE")
+                    && !(e.getCause() instanceof io.grpc.StatusRuntimeException sre
+                    && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE)) {
+                throw new StoreException("etcd " + what + ": " + rootMessage(e.getCause()), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            first.cancel(true);
+            throw new StoreException("etcd " + what + ": interrupted");
+        }
+        long left = timeout.toMillis() - (System.nanoTime() - start) / 1_000_000;
+        if (left <= 0) {
+            throw new StoreException("etcd " + what + ": timed out after " + timeout.toMillis() + " ms");
+        }
+        return await(what, call.get(), left);
+    }
+
+    <T> T await(String what, CompletableFuture<T> future) {
+        return await(what, future, timeout.toMillis());
+    }
+
+    private <T> T await(String what, CompletableFuture<T> future, long millis) {
+        try {
+            return future.get(millis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new StoreException("etcd " + what + ": timed out after " + timeout.toMillis() + " ms");

@@ -23,7 +23,7 @@ final class EtcdSession extends KeptAliveSession {
     static EtcdSession open(EtcdClusterStore store, Lease leases, ScheduledExecutorService scheduler,
                             Duration ttl, Listener listener) {
         long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
-        long id = store.await("grant lease", leases.grant(seconds)).getID();
+        long id = store.awaitRetrying("grant lease", () -> leases.grant(seconds)).getID(); // a spare lease expires
         return new EtcdSession(store, leases, id, ttl, scheduler, listener);
     }
 
