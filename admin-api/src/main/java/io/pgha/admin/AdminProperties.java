@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * {@code pgha.admin.*} (DESIGN §6).
+ * {@code pgha.admin.*} (README, Configuration).
  *
  * @param auth               bearer-token authentication
  * @param operationTimeout   how long failover/switchover wait for the outcome when the request gives no

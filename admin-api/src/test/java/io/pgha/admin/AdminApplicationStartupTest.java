@@ -8,7 +8,7 @@ class AdminApplicationStartupTest extends ServiceStartupContract {
         super(AdminApplication.class);
     }
 
-    /** Auth is on by default and needs an operator token (DESIGN §6). */
+    /** Auth is on by default and needs an operator token (README, Configuration). */
     @Override
     protected String[] extraArguments() {
         return new String[] {"--pgha.admin.auth.operator-token=startup-test-token"};

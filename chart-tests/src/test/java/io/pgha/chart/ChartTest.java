@@ -47,7 +47,7 @@ class ChartTest {
         return "other";
     }
 
-    /** Settings each service cannot run without (DESIGN §6 and what the chart promises). */
+    /** Settings each service cannot run without (README, Configuration, and what the chart promises). */
     private static final Map<String, List<String>> REQUIRED = Map.of(
             "keeper-service", List.of("pgha.keeper.uid", "pgha.keeper.data-dir", "pgha.keeper.pg.listen-address",
                     "pgha.keeper.pg.port", "pgha.keeper.pg.advertise-address",

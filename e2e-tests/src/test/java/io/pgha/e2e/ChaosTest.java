@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chaos with a writer, as DESIGN §11 and Jepsen-style suites check it: synchronous replication, two writers
+ * Chaos with a writer, as Jepsen-style suites check it: synchronous replication, two writers
  * inserting increasing ids through the read-write ports of two proxies, and a nemesis that SIGKILLs or
  * SIGSTOPs a keeper (its JVM alone or the whole node), a sentinel or a proxy every few seconds — never etcd.
  * Afterwards: every acknowledged id is on the final primary, as acknowledged; no id twice; writes accepted

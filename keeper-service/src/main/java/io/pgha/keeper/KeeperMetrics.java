@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pgha.keeper.converge.KeeperLoop;
 import io.pgha.keeper.converge.KeeperView;
 
-/** The keeper's metrics (DESIGN §9), read from the loop's latest view at scrape time. */
+/** The keeper's metrics (docs/keeper.md), read from the loop's latest view at scrape time. */
 final class KeeperMetrics {
     private KeeperMetrics() {
     }

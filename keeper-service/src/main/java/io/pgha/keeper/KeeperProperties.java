@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * {@code pgha.keeper.*} (DESIGN §6).
+ * {@code pgha.keeper.*} (README, Configuration).
  *
  * @param uid      keeper uid; else the one persisted in the data dir; else generated
  * @param dataDir  required: holds the keeper's state and PostgreSQL's data ({@code <data-dir>/postgres})

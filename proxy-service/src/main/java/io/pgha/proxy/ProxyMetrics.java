@@ -7,7 +7,7 @@ import io.pgha.proxy.net.Listener;
 import io.pgha.proxy.net.ProxyServer;
 import io.pgha.proxy.net.Traffic;
 
-/** DESIGN §9 proxy metrics, read from the data path's adders (nothing on the hot path touches Micrometer). */
+/** The proxy's metrics (docs/proxy.md), read from the data path's adders (nothing on the hot path touches Micrometer). */
 final class ProxyMetrics {
     private ProxyMetrics() {
     }

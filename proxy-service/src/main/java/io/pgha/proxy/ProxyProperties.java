@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * {@code pgha.proxy.*} (DESIGN §6). Only the read-write listener is mandatory; the read-only listener
+ * {@code pgha.proxy.*} (README, Configuration). Only the read-write listener is mandatory; the read-only listener
  * exists when {@code read-only-port} is set.
  *
  * @param uid            this proxy's uid (generated when absent)

@@ -198,7 +198,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         }
         Instant now = clock.instant();
         if (read.isEmpty()) {
-            if (leader) {
+            if (leading()) {
                 initialize();
             }
             return;

@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The {@code pgha.*} properties common to every service (DESIGN §6). Environment variables bind by relaxed
+ * The {@code pgha.*} properties common to every service (README, Configuration). Environment variables bind by relaxed
  * binding: {@code PGHA_CLUSTER_NAME}, {@code PGHA_STORE_ENDPOINTS}, ...
  *
  * @param clusterName required: names the cluster's key root {@code <prefix>/<cluster-name>/}

@@ -50,8 +50,9 @@ public record ClusterSpec(
         Boolean mergePgParameters,
         String keeperAdmission) {
 
-    // Timing defaults: a keeper reports every sleepInterval, so failInterval = 4 reports lost. That rides
-    // out a 2 s store stall or a CPU-starved keeper while keeping node-loss failover near 5 s (DESIGN §11).
+    // Timing defaults: a keeper reports every sleepInterval, so failInterval = 4 reports lost: a keeper frozen or
+    // starved for less is never failed, and store outages do not count at all (the sentinel subtracts them);
+    // node loss is still detected within it, sooner when the master's port refuses (docs/sentinel.md).
     public static final String DEFAULT_SLEEP_INTERVAL = "1s";
     public static final String DEFAULT_REQUEST_TIMEOUT = "2s";
     public static final String DEFAULT_FAIL_INTERVAL = "4s";

@@ -1,6 +1,6 @@
 package io.pgha.store;
 
-/** The store layout under {@code <prefix>/<cluster-name>/} (DESIGN §4). */
+/** The store layout under {@code <prefix>/<cluster-name>/} (docs/architecture.md). */
 public final class StoreKeys {
     public static final String CLUSTER_DATA = "clusterdata";
     public static final String KEEPERS = "keepers/";

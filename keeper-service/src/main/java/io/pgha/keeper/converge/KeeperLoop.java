@@ -208,7 +208,7 @@ public final class KeeperLoop implements SmartLifecycle {
 
     /**
      * Every quarter second: a primary whose keeper has not confirmed it is the master for failInterval withholds
-     * writes (DESIGN: self-fencing), for clients connected directly as well as through proxies; the loop lifts
+     * writes (self-fencing, docs/keeper.md), for clients connected directly as well as through proxies; the loop lifts
      * the fence as soon as a read confirms it again.
      */
     private void checkFence() {

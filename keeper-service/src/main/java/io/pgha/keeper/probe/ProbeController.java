@@ -15,7 +15,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Role probes for load balancers and Kubernetes (DESIGN §8): 200 when the instance is what the path asks,
+ * Role probes for load balancers and Kubernetes (docs/keeper.md): 200 when the instance is what the path asks,
  * 503 otherwise. GET and HEAD. Answers come from the keeper's latest look, so they are instant.
  */
 @RestController
