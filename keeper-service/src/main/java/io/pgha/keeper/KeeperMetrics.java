@@ -24,7 +24,7 @@ final class KeeperMetrics {
                         l -> l.view().lagBytes() == null ? Double.NaN : l.view().lagBytes())
                 .baseUnit("bytes").description("master WAL position minus replayed position (0 on the primary)")
                 .register(registry);
-        Gauge.builder("pgha.keeper.fenced", loop, l -> l.view().fenced() ? 1 : 0)
+        Gauge.builder("pgha.keeper.fenced", loop, l -> l.fenced() ? 1 : 0)
                 .description("1 while the primary withholds writes: it could not confirm it is still the master")
                 .register(registry);
         Gauge.builder("pgha.keeper.needs.restart", loop, l -> l.view().observation().needsRestart() ? 1 : 0)

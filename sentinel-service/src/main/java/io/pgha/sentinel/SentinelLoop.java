@@ -276,7 +276,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             boolean silent = master.isPresent() && (seen == null || Duration.between(seen.changedAt(),
                     clock.instant()).compareTo(specOf(cd).sleepIntervalDuration()) >= 0);
             if (!silent || outages.ongoing()) {
-                prober.retainOnly(null);
+                prober.clear();
                 return;
             }
             DB m = master.get();

@@ -219,16 +219,15 @@ public final class KeeperLoop implements SmartLifecycle {
                 convergence.fenceWrites(true, "no confirmation from the store that this DB is still the master for "
                         + Duration.between(lastConfirmed, now).toMillis() + " ms (failInterval " + failInterval
                         .toMillis() + " ms): another master may have been elected");
-                view = withFenced(view);
             }
         } catch (RuntimeException e) {
             log.warn("fence check failed: {}", e.getMessage());
         }
     }
 
-    private KeeperView withFenced(KeeperView v) {
-        return new KeeperView(v.observation(), v.assignedRole(), v.electedPrimary(), v.lagBytes(), v.lastConverge(),
-                convergence.writesFenced());
+    /** True while the primary withholds writes: it could not confirm in the store that it is the master. */
+    public boolean fenced() {
+        return convergence.writesFenced();
     }
 
     private void publish(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean waitForStore) {
@@ -256,7 +255,7 @@ public final class KeeperLoop implements SmartLifecycle {
         boolean elected = db.isPresent() && cd.cluster().status().master() != null
                 && cd.cluster().status().master().equals(db.get().uid());
         view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
-                cd != null ? clock.instant() : view.lastConverge(), convergence.writesFenced());
+                cd != null ? clock.instant() : view.lastConverge());
     }
 
     /** Replication lag: the master keeper's last published WAL position minus what this standby replayed. */

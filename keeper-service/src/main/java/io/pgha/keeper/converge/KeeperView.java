@@ -10,12 +10,11 @@ import java.time.Instant;
  *
  * @param electedPrimary this keeper's DB is the cluster's master
  * @param lagBytes       master's last published WAL position minus the replayed one; null when unknown
- * @param fenced         the primary withholds writes: it could not confirm in the store that it is the master
  */
 public record KeeperView(Observation observation, DB.Role assignedRole, boolean electedPrimary, Long lagBytes,
-                         Instant lastConverge, boolean fenced) {
+                         Instant lastConverge) {
 
     public static KeeperView initial() {
-        return new KeeperView(Observation.down(false), null, false, null, null, false);
+        return new KeeperView(Observation.down(false), null, false, null, null);
     }
 }

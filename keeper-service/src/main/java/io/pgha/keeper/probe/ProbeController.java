@@ -32,7 +32,7 @@ class ProbeController {
         KeeperView v = loop.view();
         Observation o = v.observation();
         return answer(o.healthy() && !o.inRecovery() && v.electedPrimary() && v.assignedRole() == DB.Role.MASTER
-                && !v.fenced(), v);
+                && !loop.fenced(), v);
     }
 
     /** A streaming standby within {@code lag} (bytes or e.g. {@code 16MB}) of the master. */

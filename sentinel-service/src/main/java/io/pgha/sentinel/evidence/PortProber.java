@@ -44,9 +44,14 @@ public final class PortProber {
                 || after.refusals() == 2;
     }
 
-    /** Forgets every DB but {@code keep} (null: all). */
+    /** Forgets every DB but {@code keep}. */
     public void retainOnly(String keep) {
         results.keySet().removeIf(uid -> !uid.equals(keep));
+    }
+
+    /** Forgets every result: nothing is being probed. */
+    public void clear() {
+        results.clear();
     }
 
     public Map<String, PortProbe> results() {
