@@ -19,7 +19,8 @@ public final class StoreFactory {
             throw new IllegalArgumentException("pgha.store.endpoints must name at least one endpoint");
         }
         return switch (s.backend()) {
-            case ETCDV3 -> new EtcdClusterStore(etcdClient(s), properties.storeRoot(), s.timeout());
+            case ETCDV3 -> new EtcdClusterStore(s.endpoints(), etcdClient(s), properties.storeRoot(),
+                    s.timeout());
             case CONSUL -> new ConsulClusterStore(URI.create(s.endpoints().get(0)),
                     Secrets.read("pgha.store.consul.token", s.consul().token(), s.consul().tokenFile()).orElse(null),
                     properties.storeRoot(), s.timeout());
@@ -27,7 +28,7 @@ public final class StoreFactory {
     }
 
     private static ClientBuilder etcdClient(PghaProperties.Store s) {
-        ClientBuilder b = EtcdClusterStore.builder(s.endpoints(), s.timeout());
+        ClientBuilder b = EtcdClusterStore.builder(s.timeout());
         PghaProperties.Tls tls = s.tls();
         if (tls.enabled()) {
             try {

@@ -103,7 +103,7 @@ public abstract class KeptAliveSession implements StoreSession {
             return;
         }
         // A renewal stuck on a member that a partition cut off is given up well before the deadline, so that the
-        // next one (the client's round robin sends it to another member) can still save the session.
+        // next one (sent to another member, the first being marked unavailable) can still save the session.
         f.orTimeout(Math.max(250, ttl.toMillis() / 3), TimeUnit.MILLISECONDS).whenComplete((ok, err) -> {
             renewing.set(false);
             if (err != null && String.valueOf(err.getMessage()).contains("lease not found")) {

@@ -20,13 +20,15 @@ import org.slf4j.LoggerFactory;
  * A watch that never silently stops: when jetcd reports an error or ends the stream, it is re-created
  * from the revision after the last one delivered, so no change is missed or repeated. If that revision
  * was compacted away, the listener is told to re-read ({@link WatchListener#onReset()}) and the watch
- * continues from the present.
+ * continues from the present. It runs on the store's preferred member and moves (from the same revision) when
+ * that changes: a watch on a member that a partition cut off would otherwise wait for events in silence.
  */
-final class EtcdWatch implements StoreWatch, Watch.Listener {
+final class EtcdWatch implements StoreWatch {
     private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
     private static final long RETRY_MILLIS = 500;
 
-    private final Watch watchClient;
+    private final EtcdMembers members;
+    private final Runnable onSwitch = this::memberSwitched;
     private final ScheduledExecutorService scheduler;
     private final String root;
     private final String key;
@@ -36,11 +38,14 @@ final class EtcdWatch implements StoreWatch, Watch.Listener {
     /** The first revision not yet delivered; 0 until the first response pins "now". */
     private long nextRevision;
     private Watch.Watcher watcher;
+    /** The member the current watcher runs on. */
+    private EtcdMembers.Member member;
+    private Subscription subscription;
     private boolean closed;
 
-    private EtcdWatch(Watch watchClient, ScheduledExecutorService scheduler, String root, String key,
+    private EtcdWatch(EtcdMembers members, ScheduledExecutorService scheduler, String root, String key,
                       boolean prefix, WatchListener listener) {
-        this.watchClient = watchClient;
+        this.members = members;
         this.scheduler = scheduler;
         this.root = root;
         this.key = key;
@@ -53,17 +58,30 @@ final class EtcdWatch implements StoreWatch, Watch.Listener {
      * written once this returns is missed), or from whenever the server registers the watch when 0 (the store
      * did not answer: the watch still starts and resumes once it does).
      */
-    static EtcdWatch start(Watch watchClient, ScheduledExecutorService scheduler, String root, String key,
+    static EtcdWatch start(EtcdMembers members, ScheduledExecutorService scheduler, String root, String key,
                            boolean prefix, WatchListener listener, long fromRevision) {
-        EtcdWatch w = new EtcdWatch(watchClient, scheduler, root, key, prefix, listener);
+        EtcdWatch w = new EtcdWatch(members, scheduler, root, key, prefix, listener);
         w.nextRevision = fromRevision;
+        members.onSwitch(w.onSwitch);
         w.open();
         return w;
     }
 
+    /** The store moved to another member: move the watch there too (off the reporting thread). */
+    private void memberSwitched() {
+        synchronized (lock) {
+            if (closed || watcher == null || member == members.preferred()) {
+                return;
+            }
+            log.debug("watch key={} moves from member={} to member={}", key, member, members.preferred());
+            closeWatcher();
+        }
+        scheduleReopen(0);
+    }
+
     private void open() {
         synchronized (lock) {
-            if (closed) {
+            if (closed || watcher != null) {
                 return;
             }
             WatchOption.Builder option = WatchOption.builder().isPrefix(prefix).withCreateNotify(true)
@@ -71,13 +89,47 @@ final class EtcdWatch implements StoreWatch, Watch.Listener {
             if (nextRevision > 0) {
                 option.withRevision(nextRevision);
             }
-            watcher = watchClient.watch(ByteSequence.from(root + key, StandardCharsets.UTF_8), option.build(),
-                    this);
+            member = members.preferred();
+            subscription = new Subscription();
+            watcher = member.watches.watch(ByteSequence.from(root + key, StandardCharsets.UTF_8), option.build(),
+                    subscription);
         }
     }
 
-    @Override
-    public void onNext(WatchResponse response) {
+    /**
+     * The callbacks of one watcher. A watcher closed because the watch moved may still report (its stream ending):
+     * only the current one's callbacks count.
+     */
+    private final class Subscription implements Watch.Listener {
+        @Override
+        public void onNext(WatchResponse response) {
+            if (isCurrent()) {
+                EtcdWatch.this.onNext(response);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (isCurrent()) {
+                EtcdWatch.this.onError(t);
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            if (isCurrent()) {
+                EtcdWatch.this.onCompleted();
+            }
+        }
+
+        private boolean isCurrent() {
+            synchronized (lock) {
+                return subscription == this;
+            }
+        }
+    }
+
+    private void onNext(WatchResponse response) {
         List<WatchEvent> events = new ArrayList<>();
         synchronized (lock) {
             if (closed) {
@@ -111,18 +163,22 @@ final class EtcdWatch implements StoreWatch, Watch.Listener {
         }
     }
 
-    @Override
-    public void onError(Throwable t) {
+    private void onError(Throwable t) {
         String message = EtcdClusterStore.rootMessage(t);
         boolean compacted = message.contains("compacted");
+        EtcdMembers.Member on;
         synchronized (lock) {
             if (closed) {
                 return;
             }
+            on = member;
             closeWatcher();
             if (compacted) {
                 nextRevision = 0;
             }
+        }
+        if (!compacted && on != null && EtcdMembers.isMemberProblem(t)) {
+            members.failed(on, "watch " + key + ": " + message); // e.g. the member lost its leader
         }
         log.warn("watch key={} interrupted ({}), resuming", key, message);
         if (compacted) {
@@ -132,41 +188,44 @@ final class EtcdWatch implements StoreWatch, Watch.Listener {
                 log.error("watch key={} reset listener failed", key, e);
             }
         }
-        scheduleReopen();
+        scheduleReopen(RETRY_MILLIS);
     }
 
-    @Override
-    public void onCompleted() {
+    private void onCompleted() {
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closeWatcher();
         }
-        scheduleReopen();
+        scheduleReopen(RETRY_MILLIS);
     }
 
-    private void scheduleReopen() {
+    private void scheduleReopen(long millis) {
         try {
-            scheduler.schedule(this::open, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(this::open, millis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             log.debug("watch key={} not resumed: store closing", key);
         }
     }
 
     private void closeWatcher() {
-        if (watcher != null) {
+        Watch.Watcher closing = watcher;
+        // Cleared first: closing may call back (its stream ending), and that callback must not count.
+        watcher = null;
+        subscription = null;
+        if (closing != null) {
             try {
-                watcher.close();
+                closing.close();
             } catch (RuntimeException e) {
                 log.debug("watch key={} close failed: {}", key, e.toString());
             }
-            watcher = null;
         }
     }
 
     @Override
     public void close() {
+        members.removeSwitchListener(onSwitch);
         synchronized (lock) {
             closed = true;
             closeWatcher();
