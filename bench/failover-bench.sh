@@ -4,18 +4,21 @@
 # cluster of scripts/local-cluster.sh. A prober writes through the read-write proxy every 50 ms; the
 # write-unavailability window of a trial is the time from the last acknowledged write before the event to
 # the first one after it. Prints min/median/max per scenario and writes the table to docs/benchmarks.md.
-#   bench/failover-bench.sh [--trials N] [--scenarios "node-loss pg-crash freeze switchover"]
+# Two more scenarios run on three network-namespace nodes with a 3-member etcd (the e2e partition lab; root):
+# leader-node-loss SIGKILLs everything on the primary's node (keeper, PostgreSQL, the leading sentinel, a proxy,
+# an etcd member), node-isolation cuts that node off the network; their table is a separate section.
+#   bench/failover-bench.sh [--trials N] [--scenarios "node-loss pg-crash freeze switchover leader-node-loss node-isolation"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 TRIALS=5
-SCENARIOS="node-loss pg-crash freeze switchover"
+SCENARIOS="node-loss pg-crash freeze switchover leader-node-loss node-isolation"
 while [ $# -gt 0 ]; do
   case "$1" in
     --trials) TRIALS=$2; shift 2 ;;
     --scenarios) SCENARIOS=$2; shift 2 ;;
-    *) echo "usage: $0 [--trials N] [--scenarios \"node-loss pg-crash freeze switchover\"]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--trials N] [--scenarios \"node-loss pg-crash freeze switchover leader-node-loss node-isolation\"]" >&2; exit 2 ;;
   esac
 done
 # The failover targets (docs/benchmarks.md) are for the default spec; PGHA_LOCAL_SPEC='{"synchronousReplication":true,...}' measures others.
@@ -30,6 +33,53 @@ cleanup() {
   scripts/local-cluster.sh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+
+LOCAL=""; NETNS=""
+for scenario in $SCENARIOS; do
+  case $scenario in
+    leader-node-loss|node-isolation) NETNS+=" $scenario" ;;
+    node-loss|pg-crash|freeze|switchover) LOCAL+=" $scenario" ;;
+    *) echo "unknown scenario: $scenario" >&2; exit 2 ;;
+  esac
+done
+
+stats() { tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {
+  if (NR == 0) {print "- | - | -"; exit}
+  m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+  printf "%.1f | %.1f | %.1f", a[1]/1000, m/1000, a[NR]/1000 }'; }
+
+if [ -n "$NETNS" ]; then
+  ./mvnw -B -ntp -q install -DskipTests >/tmp/pgha-failover-build.log 2>&1 || { cat /tmp/pgha-failover-build.log >&2; exit 1; }
+  NROWS=""
+  for scenario in $NETNS; do
+    run_e2e failover-trials 'PartitionTest#failoverTrials' -Dpgha.partition.bench="$scenario" \
+      -Dpgha.partition.trials="$TRIALS" -Dpgha.partition.spec="$PGHA_LOCAL_SPEC"
+    w=$(field windowsMs | tr ',' ' '); m=$(field newMasterMs | tr ',' ' ')
+    NROWS+="| $scenario | $(echo "$w" | wc -w) | $(echo "$w" | stats) | $(echo "$m" | stats | cut -d'|' -f2 | tr -d ' ') | median ≤ 6 s | $w |"$'\n'
+  done
+  NTABLE=$(cat <<MD
+<!-- failover-netns:start -->
+## Failover when a whole node goes: network namespaces, 3-member etcd
+
+$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores · command: \`bench/failover-bench.sh --trials $TRIALS --scenarios "$(echo $NETNS)"\` ·
+three nodes (network namespaces), each with an etcd member, a keeper with its PostgreSQL, a sentinel and a proxy;
+spec \`$PGHA_LOCAL_SPEC\`. Node 1 holds the primary *and the leading sentinel*. leader-node-loss: everything on node 1 SIGKILLed
+(etcd member included); node-isolation: node 1 cut off by iptables (its processes keep running). A writer inserts
+through the proxies of nodes 2 and 3 every 20 ms; window = first acknowledged insert after the fault − last one
+before it; "new master s" = median time until the new master is elected and promoted.
+
+| scenario | trials | min s | median s | max s | new master s | target | each trial, ms |
+|---|---|---|---|---|---|---|---|
+$NROWS
+<!-- failover-netns:end -->
+MD
+)
+  printf '%s\n' "$NTABLE"
+  write_section failover-netns "$NTABLE"
+  log "netns table written to docs/benchmarks.md"
+fi
+[ -n "$LOCAL" ] || exit 0
+SCENARIOS=$LOCAL
 
 scripts/local-cluster.sh down >/dev/null 2>&1 || true
 scripts/local-cluster.sh up >"$DIR.up.log" 2>&1 || { cat "$DIR.up.log" >&2; exit 1; }
@@ -101,10 +151,6 @@ for scenario in $SCENARIOS; do
   done
 done
 
-stats() { tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {
-  if (NR == 0) {print "- | - | -"; exit}
-  m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
-  printf "%.1f | %.1f | %.1f", a[1]/1000, m/1000, a[NR]/1000 }'; }
 declare -A TARGET=([node-loss]="median ≤ 4 s, max ≤ 6 s" [pg-crash]="median ≤ 3 s" [freeze]="—" [switchover]="≤ 1 s")
 ROWS=""
 for scenario in $SCENARIOS; do
@@ -114,7 +160,7 @@ TABLE=$(cat <<MD
 <!-- failover-bench:start -->
 ## Failover: write unavailability through the read-write proxy
 
-$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB · command: \`bench/failover-bench.sh --trials $TRIALS\` ·
+$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB · command: \`bench/failover-bench.sh --trials $TRIALS --scenarios "$(echo $SCENARIOS)"\` ·
 cluster: \`scripts/local-cluster.sh\` (3 keepers, 2 sentinels, 1 proxy, admin API; $SPEC; other spec fields at their
 defaults). A prober inserts through the proxy's read-write port every 50 ms; window = first acknowledged insert
 after the event − last one before it.

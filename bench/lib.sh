@@ -17,13 +17,14 @@ write_section() {
 run_e2e() {
   local name=$1 cls=$2 status=0
   shift 2
-  local out=e2e-tests/target/surefire-reports/io.pgha.e2e.$cls-output.txt
+  local report=${cls%%#*} # "Class#method" runs one method; the reports are per class
+  local out=e2e-tests/target/surefire-reports/io.pgha.e2e.$report-output.txt
   ./mvnw -B -ntp -pl e2e-tests test -Dtest="$cls" -Dsurefire.failIfNoSpecifiedTests=false "$@" \
     >"/tmp/pgha-$name.log" 2>&1 || status=$?
   summary=$(grep -o "$name summary: .*" "$out" | tail -1 || true)
   echo "[$name] ${summary:-no summary: the run failed before the end (see /tmp/pgha-$name.log and $out)}"
   if [ $status -ne 0 ]; then
-    grep -A15 '<<< FAIL\|<<< ERROR' "e2e-tests/target/surefire-reports/io.pgha.e2e.$cls.txt" || true
+    grep -A15 '<<< FAIL\|<<< ERROR' "e2e-tests/target/surefire-reports/io.pgha.e2e.$report.txt" || true
     echo "[$name] FAILED (exit $status); full log /tmp/pgha-$name.log"
     exit $status
   fi

@@ -150,7 +150,7 @@ class StressTest {
     }
 
     /** The longest time between two acknowledged writes. */
-    private static long longestGap(List<ChaosTest.Ack> acks) {
+    static long longestGap(List<ChaosTest.Ack> acks) {
         List<Instant> t = acks.stream().map(ChaosTest.Ack::at).sorted().toList();
         long max = 0;
         for (int i = 1; i < t.size(); i++) {

@@ -106,7 +106,7 @@ public final class ClusterViewFixture {
         DB.Spec s = new DB.Spec(keeper, role, DB.InitMode.NONE, follow, false, List.of(), Map.of(), List.of(), 20, 5,
                 false, List.of(), List.of(), null, null, false);
         dbs.put(db, new DB(db, 1, Instant.now(), s, new DB.Status(true, 1, "127.0.0.1", port, "sys", 1,
-                pg.walPosition(), List.of(), List.of(), Map.of(), null, null)));
+                pg.walPosition(), List.of(), List.of(), Map.of(), null, null, null)));
         infos.put(keeper, new KeeperInfo(keeper, "c1", "i-" + keeper, Instant.now(), 1, false, pg));
     }
 

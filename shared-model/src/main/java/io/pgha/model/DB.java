@@ -93,6 +93,8 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
      * What the keeper last reported about the instance, as the sentinel recorded it.
      * {@code notConvergedSince}: when the sentinel first saw this DB not at its current generation (null while
      * converged), so that convergenceTimeout counts from when it stopped converging, not from an old spec change.
+     * {@code syncUnconfirmedSince}: for a standby in the master's synchronous set, when the sentinel first saw the
+     * master not report it in sync (null while it does), so that it is replaced on evidence over time.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Status(
@@ -107,7 +109,8 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             List<String> synchronousStandbys,
             Map<String, String> pgParameters,
             String oldestWalFile,
-            Instant notConvergedSince) {
+            Instant notConvergedSince,
+            Instant syncUnconfirmedSince) {
 
         public Status {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
@@ -116,12 +119,17 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
         }
 
         public static Status unknown() {
-            return new Status(false, -1, null, null, null, 0, 0, null, null, null, null, null);
+            return new Status(false, -1, null, null, null, 0, 0, null, null, null, null, null, null);
         }
 
         public Status withNotConvergedSince(Instant since) {
             return new Status(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition,
-                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, since);
+                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, since, syncUnconfirmedSince);
+        }
+
+        public Status withSyncUnconfirmedSince(Instant since) {
+            return new Status(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition,
+                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, notConvergedSince, since);
         }
     }
 

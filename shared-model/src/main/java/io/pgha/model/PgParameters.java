@@ -17,9 +17,12 @@ public final class PgParameters {
 
     /**
      * Defaults a user may override: WAL kept for pg_rewind, which needs the old primary's WAL back to the
-     * last checkpoint before the timelines diverged, and for standbys briefly cut off.
+     * last checkpoint before the timelines diverged, and for standbys briefly cut off; standbys reporting to their
+     * primary every second, so that the primary's keeper can tell within seconds that a synchronous standby
+     * stopped confirming.
      */
-    public static final Map<String, String> DEFAULTS = Map.of("wal_keep_size", "128MB");
+    public static final Map<String, String> DEFAULTS = Map.of("wal_keep_size", "128MB",
+            "wal_receiver_status_interval", "1s");
 
     private PgParameters() {
     }

@@ -22,7 +22,7 @@ class ClusterDataTest {
                 null, null, false),
                 new DB.Status(true, 4, "10.0.0.1", 5432, "7301", 2, 50_331_648L,
                         List.of(new DB.TimelineHistoryEntry(1, 33_554_432L, "no recovery target specified")),
-                        List.of("db2"), Map.of("work_mem", "8MB"), "000000020000000000000003", T0));
+                        List.of("db2"), Map.of("work_mem", "8MB"), "000000020000000000000003", T0, null));
         DB db2 = new DB("db2", 2, T0, new DB.Spec("k2", DB.Role.STANDBY, DB.InitMode.RESYNC,
                 DB.FollowConfig.internal("db1"), false, List.of(), Map.of(), List.of(), 20, 5, true, List.of(),
                 List.of(), null, null, false), null);

@@ -70,44 +70,79 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private void launch() {
-        String initial = IntStream.rangeClosed(1, lab.nodes()).mapToObj(i -> "m" + i + "=http://" + lab.address(i)
-                + ":2380").collect(Collectors.joining(","));
+        String initial = initialCluster();
         for (int i = 1; i <= lab.nodes(); i++) {
-            String peer = "http://" + lab.address(i) + ":2380";
-            List<String> cmd = lab.command(i, List.of("etcd", "--name", "m" + i,
-                    "--data-dir", dir.resolve("m" + i).toString(),
-                    "--listen-client-urls", endpoint(i), "--advertise-client-urls", endpoint(i),
-                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                    "--initial-cluster", initial, "--initial-cluster-state", "new",
-                    "--initial-cluster-token", "pgha-" + dir.getFileName(),
-                    // As pgha deploys etcd: a member that was cut off must not depose the leader when it returns.
-                    "--pre-vote"));
-            try {
-                members.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(i).toFile())).start());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            members.add(spawn(i, initial));
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         for (int i = 1; i <= lab.nodes(); i++) {
-            while (!healthy(http, i)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("etcd member m" + i + " not healthy in 60 s: " + tail(i));
-                }
-                if (!members.get(i - 1).isAlive()) {
-                    throw new IllegalStateException("etcd member m" + i + " exited: " + tail(i));
-                }
-                try {
-                    Thread.sleep(100); // polling a starting server, not a test assertion
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
+            awaitServing(i, deadline);
         }
         log.info("etcd cluster serving at {}", endpoints());
+    }
+
+    private void awaitServing(int i, long deadline) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        while (!healthy(http, i)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("etcd member m" + i + " not healthy in 60 s: " + tail(i));
+            }
+            if (!members.get(i - 1).isAlive()) {
+                throw new IllegalStateException("etcd member m" + i + " exited: " + tail(i));
+            }
+            try {
+                Thread.sleep(100); // polling a starting server, not a test assertion
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private String initialCluster() {
+        return IntStream.rangeClosed(1, lab.nodes()).mapToObj(j -> "m" + j + "=http://" + lab.address(j) + ":2380")
+                .collect(Collectors.joining(","));
+    }
+
+    private Process spawn(int i, String initial) {
+        String peer = "http://" + lab.address(i) + ":2380";
+        // The initial-cluster flags only matter on the first start; a restart finds its data directory.
+        List<String> cmd = lab.command(i, List.of("etcd", "--name", "m" + i,
+                "--data-dir", dir.resolve("m" + i).toString(),
+                "--listen-client-urls", endpoint(i), "--advertise-client-urls", endpoint(i),
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", initial, "--initial-cluster-state", "new",
+                "--initial-cluster-token", "pgha-" + dir.getFileName(),
+                // As pgha deploys etcd: a member that was cut off must not depose the leader when it returns.
+                "--pre-vote"));
+        try {
+            return new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(i).toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGKILL member {@code i} (a node lost with its etcd member). */
+    public void kill(int i) {
+        Process p = members.get(i - 1);
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("etcd member m{} killed", i);
+    }
+
+    /** Starts member {@code i} again from its data directory (after {@link #kill}) and waits until it serves. */
+    public void restart(int i) {
+        if (members.get(i - 1).isAlive()) {
+            return;
+        }
+        members.set(i - 1, spawn(i, initialCluster()));
+        awaitServing(i, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+        log.info("etcd member m{} restarted", i);
     }
 
     private boolean healthy(HttpClient http, int i) {

@@ -73,6 +73,27 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGTERM, as an orchestrator stops a service, and waits up to {@code atMost} for it to exit (then SIGKILL).
+     * Returns how long the exit took, or empty when it had to be killed.
+     */
+    public java.util.Optional<java.time.Duration> terminate(java.time.Duration atMost) {
+        if (!isAlive()) {
+            return java.util.Optional.of(java.time.Duration.ZERO);
+        }
+        long t0 = System.nanoTime();
+        process.destroy();
+        try {
+            if (process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+                return java.util.Optional.of(java.time.Duration.ofNanos(System.nanoTime() - t0));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kill();
+        return java.util.Optional.empty();
+    }
+
     public void freeze() {
         Signals.freeze(process.pid());
     }

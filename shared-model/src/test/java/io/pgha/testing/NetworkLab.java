@@ -120,6 +120,23 @@ public final class NetworkLab implements AutoCloseable {
         log.info("network lab {}: cut {} | {}", tag, a, b);
     }
 
+    /**
+     * Drops the TCP traffic to and from {@code port} between nodes {@code a} and {@code b} (e.g. replication to one
+     * PostgreSQL); everything else between them still flows.
+     */
+    public void cutPort(int a, int b, int port) {
+        for (int[] pair : new int[][] {{a, b}, {b, a}}) {
+            String peer = address(pair[1]);
+            String ns = namespace(pair[0]);
+            for (String dir : new String[] {"--dport", "--sport"}) {
+                inNs(ns, "iptables", "-A", "INPUT", "-s", peer, "-p", "tcp", dir, String.valueOf(port), "-j", "DROP");
+                inNs(ns, "iptables", "-A", "OUTPUT", "-d", peer, "-p", "tcp", dir, String.valueOf(port), "-j",
+                        "DROP");
+            }
+        }
+        log.info("network lab {}: cut tcp port {} between {} and {}", tag, port, a, b);
+    }
+
     /** Drops every packet between node {@code i} and every other node (this process still reaches it). */
     public void isolateFromNodes(int i) {
         for (int j = 1; j <= nodes; j++) {

@@ -97,8 +97,13 @@ public final class PostgresObserver implements AutoCloseable {
                 wal = Lsn.parse(string(st, "SELECT pg_current_wal_lsn()::text"));
                 timeline = Long.parseLong(string(st, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"),
                         16);
+                // In sync = confirming now: a standby whose replication a partition cut keeps its row (and state
+                // 'streaming') until wal_sender_timeout, but its replies stop; standbys reply every
+                // wal_receiver_status_interval (1 s by default here), so three intervals without one means stuck.
                 try (ResultSet rs = st.executeQuery("SELECT application_name FROM pg_stat_replication"
-                        + " WHERE sync_state IN ('sync', 'quorum') AND state = 'streaming'")) {
+                        + " WHERE sync_state IN ('sync', 'quorum') AND state = 'streaming' AND (reply_time IS NULL"
+                        + " OR reply_time > now() - greatest(interval '3 seconds',"
+                        + " 3 * current_setting('wal_receiver_status_interval')::interval))")) {
                     while (rs.next()) {
                         sync.add(rs.getString(1));
                     }

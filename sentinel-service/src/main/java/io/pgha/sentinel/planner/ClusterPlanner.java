@@ -210,16 +210,16 @@ public final class ClusterPlanner {
                 if (pg != null && db.uid().equals(pg.dbUid())) {
                     next = new DB.Status(pg.healthy(), pg.generation(), pg.listenAddress(), pg.port(), pg.systemId(),
                             pg.timelineId(), pg.walPosition(), pg.timelineHistory(), pg.syncStandbys(),
-                            pg.pgParameters(), pg.oldestWalFile(), null);
+                            pg.pgParameters(), pg.oldestWalFile(), null, null);
                 } else {
                     DB.Status o = db.status();
                     next = new DB.Status(false, o.currentGeneration(), o.listenAddress(), o.port(), o.systemId(),
                             o.timelineId(), o.walPosition(), o.timelineHistory(), o.synchronousStandbys(),
-                            o.pgParameters(), o.oldestWalFile(), null);
+                            o.pgParameters(), o.oldestWalFile(), null, null);
                 }
                 Instant since = db.status().notConvergedSince();
                 next = next.withNotConvergedSince(next.currentGeneration() == db.generation() ? null
-                        : since != null ? since : now);
+                        : since != null ? since : now).withSyncUnconfirmedSince(db.status().syncUnconfirmedSince());
                 if (!next.equals(db.status())) {
                     cd = cd.withDb(db.withStatus(next));
                 }
@@ -668,7 +668,11 @@ public final class ClusterPlanner {
 
         /**
          * Keeps between min and max synchronous standbys, never shrinking the guarantee in one step: a bad
-         * member leaves only when enough good members are already in sync without it.
+         * member leaves only when enough good members are already in sync without it, or, when it stopped
+         * confirming (the master has not reported it in sync for failInterval: its replication is cut or stuck),
+         * in exchange for a ready standby. The exchange is safe because a new member is no failover candidate until
+         * the master reports it in sync, which PostgreSQL does only once it caught up with everything acknowledged
+         * so far; without it, commits would wait for the stuck member for as long as its connection looks open.
          */
         void synchronousSet() {
             Optional<DB> masterDb = cd.masterDb();
@@ -680,6 +684,7 @@ public final class ClusterPlanner {
             DB m = masterDb.get();
             if (!spec.synchronousReplication()) {
                 cd = cd.withDb(update(m, withSync(m.spec(), false, List.of())));
+                noteUnconfirmed(m);
                 return;
             }
             Set<String> inSync = Set.copyOf(m.status().synchronousStandbys());
@@ -690,6 +695,23 @@ public final class ClusterPlanner {
                             .priority()).reversed().thenComparing(Comparator.comparingLong((DB d) ->
                             d.status().walPosition()).reversed()).thenComparing(DB::uid))
                     .toList();
+            // Only a master heard from just now tells that a member stopped confirming; a stale report tells nothing.
+            Keeper mk = cd.keepers().get(m.spec().keeperUid());
+            boolean masterFresh = mk != null && usable(lastReport(mk, obs.keepers().get(mk.uid())))
+                    .compareTo(staleAfter()) <= 0;
+            for (String uid : List.copyOf(target)) {
+                Duration unconfirmed = syncUnconfirmedFor(cd.dbs().get(uid));
+                if (!masterFresh || unconfirmed.compareTo(spec.failIntervalDuration()) <= 0) {
+                    continue;
+                }
+                Optional<DB> replacement = good.stream().filter(d -> !target.contains(d.uid())).findFirst();
+                if (replacement.isPresent()) {
+                    target.set(target.indexOf(uid), replacement.get().uid());
+                    events.add(new PlanEvent.Info("synchronous standby " + uid + " replaced by "
+                            + replacement.get().uid() + ": the master has not reported it in sync for "
+                            + unconfirmed.toMillis() + " ms"));
+                }
+            }
             for (DB d : good) {
                 if (target.size() >= spec.maxSynchronousStandbys()) {
                     break;
@@ -714,6 +736,29 @@ public final class ClusterPlanner {
                 target.remove(drop);
             }
             cd = cd.withDb(update(m, withSync(m.spec(), true, target)));
+            noteUnconfirmed(cd.dbs().get(m.uid()));
+        }
+
+        /**
+         * Notes, on each standby, since when the master's synchronous set names it but the master's report does not
+         * show it in sync; cleared once it does, or once it is no longer in the set.
+         */
+        private void noteUnconfirmed(DB m) {
+            Set<String> inSync = Set.copyOf(m.status().synchronousStandbys());
+            for (DB d : standbysOf(m)) {
+                boolean unconfirmed = m.spec().synchronousStandbys().contains(d.uid()) && !inSync.contains(d.uid());
+                Instant since = d.status().syncUnconfirmedSince();
+                Instant next = !unconfirmed ? null : since != null ? since : now;
+                if (!java.util.Objects.equals(next, since)) {
+                    cd = cd.withDb(d.withStatus(d.status().withSyncUnconfirmedSince(next)));
+                }
+            }
+        }
+
+        /** How long (usable store time) the master has not reported {@code d} in sync; zero while it does. */
+        private Duration syncUnconfirmedFor(DB d) {
+            Instant since = d == null ? null : d.status().syncUnconfirmedSince();
+            return since == null ? Duration.ZERO : usable(since);
         }
 
         /** May become a synchronous standby now: healthy and converged in its latest report. */

@@ -195,7 +195,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), s.timelineId(), position, s.timelineHistory(), s.synchronousStandbys(), s.pgParameters(),
-                s.oldestWalFile(), s.notConvergedSince())));
+                s.oldestWalFile(), s.notConvergedSince(), null)));
         return this;
     }
 
@@ -204,7 +204,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), timeline, s.walPosition(), history, s.synchronousStandbys(), s.pgParameters(),
-                s.oldestWalFile(), s.notConvergedSince())));
+                s.oldestWalFile(), s.notConvergedSince(), null)));
         return this;
     }
 
@@ -213,7 +213,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 systemId, s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
-                s.pgParameters(), s.oldestWalFile(), s.notConvergedSince())));
+                s.pgParameters(), s.oldestWalFile(), s.notConvergedSince(), null)));
         return this;
     }
 
@@ -222,7 +222,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
-                parameters, s.oldestWalFile(), s.notConvergedSince())));
+                parameters, s.oldestWalFile(), s.notConvergedSince(), null)));
         return this;
     }
 
@@ -231,7 +231,7 @@ final class PlannerFixture {
         DB.Status s = d.status();
         dbs.put(dbUid, d.withStatus(new DB.Status(s.healthy(), s.currentGeneration(), s.listenAddress(), s.port(),
                 s.systemId(), s.timelineId(), s.walPosition(), s.timelineHistory(), s.synchronousStandbys(),
-                s.pgParameters(), walFile, s.notConvergedSince())));
+                s.pgParameters(), walFile, s.notConvergedSince(), null)));
         return this;
     }
 
@@ -245,7 +245,14 @@ final class PlannerFixture {
         DB.Status st = m.status();
         dbs.put(masterDb, new DB(m.uid(), m.generation(), m.changeTime(), ns, new DB.Status(st.healthy(),
                 st.currentGeneration(), st.listenAddress(), st.port(), st.systemId(), st.timelineId(), st.walPosition(),
-                st.timelineHistory(), inSync, st.pgParameters(), st.oldestWalFile(), st.notConvergedSince())));
+                st.timelineHistory(), inSync, st.pgParameters(), st.oldestWalFile(), st.notConvergedSince(), null)));
+        return this;
+    }
+
+    /** The sentinel first saw the master not report this synchronous standby in sync {@code secondsAgo}. */
+    PlannerFixture syncUnconfirmed(String dbUid, int secondsAgo) {
+        DB d = dbs.get(dbUid);
+        dbs.put(dbUid, d.withStatus(d.status().withSyncUnconfirmedSince(now.minusSeconds(secondsAgo))));
         return this;
     }
 
@@ -425,6 +432,6 @@ final class PlannerFixture {
     }
 
     private DB.Status status(long timeline, long wal) {
-        return new DB.Status(true, 0, "10.0.0.1", 5432, "7300", timeline, wal, List.of(), List.of(), Map.of(), null, null);
+        return new DB.Status(true, 0, "10.0.0.1", 5432, "7300", timeline, wal, List.of(), List.of(), Map.of(), null, null, null);
     }
 }

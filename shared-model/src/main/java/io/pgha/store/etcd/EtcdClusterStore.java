@@ -73,8 +73,11 @@ public final class EtcdClusterStore implements ClusterStore {
                 .keepaliveTime(Duration.ofSeconds(2))
                 .keepaliveTimeout(Duration.ofSeconds(2))
                 .keepaliveWithoutCalls(true)
-                // Another member is tried by us, after half the timeout; jetcd's own retries stay within that.
-                .retryMaxDuration(timeout.dividedBy(2));
+                // Another member is tried by us, after half the timeout; jetcd's own retries (of a member that
+                // answered "unavailable") stay within that, with short pauses.
+                .retryDelay(100)
+                .retryMaxDelay(250)
+                .retryMaxDuration(Duration.ofMillis(Math.max(300, timeout.toMillis() / 2)));
     }
 
     @Override
