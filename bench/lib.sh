@@ -31,4 +31,4 @@ run_e2e() {
 }
 
 # field KEY: the value of " KEY=..." in $summary.
-field() { printf '%s' "$summary" | grep -o " $1=[^ ]*" | head -1 | cut -d= -f2; }
+field() { printf '%s' "$summary" | grep -o " $1=[^ ]*" | head -1 | cut -d= -f2-; }

@@ -62,7 +62,8 @@ Faults by kind:$kinds
 
 Lost writes: with synchronous replication none may be lost and the run fails otherwise. With asynchronous
 replication a failover may lose what the old primary acknowledged but had not shipped yet; the run fails if a
-lost write was acknowledged more than a second before a fault began.
+lost write was acknowledged more than a second before a fault began. The longest write gap is the writer's
+own 10 s socket timeout: a connection open to a proxy on a node that was then isolated waits for it.
 <!-- partition:end -->"
 write_section partition "$table"
 echo "[partition] passed; docs/benchmarks.md updated"

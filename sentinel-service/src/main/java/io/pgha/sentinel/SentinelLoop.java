@@ -71,6 +71,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private final MeterRegistry metrics;
     private final Timer planTimer;
     private final AtomicBoolean triggered = new AtomicBoolean(true);
+    /** A keeper published a report: every sentinel reads then, so that when it saw each report is exact. */
+    private final AtomicBoolean keeperReported = new AtomicBoolean();
     private final Instant startTime;
     private volatile boolean leader;
     private volatile Instant lastSuccess;
@@ -148,7 +150,12 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         election = new LeaderElection(repository.store(), StoreKeys.SENTINEL_LEADER, uid, LEASE_TTL, this);
         election.start();
         try {
-            watch = repository.store().watch("", true, events -> triggered.set(true));
+            watch = repository.store().watch("", true, events -> {
+                triggered.set(true);
+                if (events.stream().anyMatch(e -> e.key().startsWith(StoreKeys.KEEPERS))) {
+                    keeperReported.set(true);
+                }
+            });
         } catch (StoreException e) {
             log.warn("watch not started ({}): polling every sleepInterval", e.getMessage());
         }
@@ -164,13 +171,15 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     }
 
     /**
-     * Every sentinel reads every sleepInterval, so that what it knows of the keepers and of the store's outages
-     * is current the moment it wins an election; only the leader also runs on every watched change, and plans.
+     * Every sentinel reads every sleepInterval and whenever a keeper reports, so that what it knows of the keepers
+     * (when it saw each report) and of the store's outages is current the moment it wins an election; only the
+     * leader also runs on every other watched change, and plans.
      */
     private void tickSafely() {
         long now = System.nanoTime();
         boolean changed = triggered.getAndSet(false);
-        if (!(changed && leader) && now - nextRunNanos < 0) {
+        boolean reported = keeperReported.getAndSet(false);
+        if (!(changed && leader) && !reported && now - nextRunNanos < 0) {
             return;
         }
         nextRunNanos = now + sleepInterval.toNanos();
@@ -269,7 +278,9 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private void probeSafely() {
         try {
             ClusterData cd = lastRead;
-            Optional<DB> master = cd == null || !leader ? Optional.empty() : cd.masterDb()
+            // Followers probe too: a sentinel elected because the leader went down with the master's node has the
+            // evidence already, instead of starting to gather it once elected.
+            Optional<DB> master = cd == null ? Optional.empty() : cd.masterDb()
                     .filter(m -> m.spec().role() == DB.Role.MASTER && m.status().listenAddress() != null
                             && m.status().port() != null);
             Observations.Sighting seen = master.map(m -> sightings.get(m.spec().keeperUid())).orElse(null);
@@ -278,6 +289,11 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             if (!silent || outages.ongoing()) {
                 prober.clear();
                 return;
+            }
+            if (Duration.between(seen == null ? startTime : seen.changedAt(), clock.instant())
+                    .compareTo(specOf(cd).failIntervalDuration()) >= 0) {
+                // Past failInterval the planner may fail it now: decide within a probe period, not the next loop.
+                triggered.set(true);
             }
             DB m = master.get();
             prober.retainOnly(m.uid());
