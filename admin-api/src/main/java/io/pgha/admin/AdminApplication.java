@@ -9,6 +9,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class AdminApplication {
     public static void main(String[] args) {
+        io.pgha.config.ShutdownDeadline.install();
         SpringApplication.run(AdminApplication.class, args);
     }
 }

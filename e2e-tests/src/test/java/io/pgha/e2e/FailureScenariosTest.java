@@ -75,6 +75,82 @@ class FailureScenariosTest {
         return cluster.keepers.values().stream().filter(k -> k != not).findFirst().orElseThrow();
     }
 
+    /**
+     * After a failover under synchronous replication the remaining standby must stream from the new primary at
+     * once: pointed at it before the new primary made its replication slot, it would fail ("replication slot …
+     * does not exist") and retry only after wal_retrieve_retry_interval (5 s), holding every commit meanwhile.
+     */
+    @Test
+    void afterTheSynchronousPrimarysNodeIsLostTheStandbyStreamsFromTheNewPrimaryWithoutASlotError() throws Exception {
+        start("slots", 3, 1, "{\"synchronousReplication\":true,\"minSynchronousStandbys\":1}");
+        LocalCluster.Proxy proxy = cluster.startProxy("p1");
+        cluster.awaitHealthy(2, SETUP);
+        LocalCluster.awaitExec(proxy.sql(), ChaosTest.Writer.CREATE_TABLE, Duration.ofSeconds(30));
+        List<ChaosTest.Ack> acks = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        ChaosTest.Writer writer = new ChaosTest.Writer(0, List.of(proxy), new java.util.concurrent.atomic.AtomicLong(),
+                acks, Duration.ofMillis(20));
+        new Thread(writer, "writer").start();
+        try {
+            await("writes").atMost(Duration.ofSeconds(30)).until(() -> acks.size() > 10);
+            LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
+            String oldMasterDb = cluster.masterDbUid();
+            long oldTimeline = acks.get(0).timeline();
+            java.time.Instant killed = java.time.Instant.now();
+            master.killNode();
+            cluster.awaitNewMaster(oldMasterDb, FAILOVER);
+            ChaosTest.Ack first = await("a write on the new primary").atMost(Duration.ofSeconds(30)).until(() -> {
+                synchronized (acks) {
+                    return acks.stream().filter(a -> a.timeline() > oldTimeline).findFirst().orElse(null);
+                }
+            }, java.util.Objects::nonNull);
+            log.info("measured: first acknowledged insert on the new primary {} ms after the node was killed",
+                    Duration.between(killed, first.at()).toMillis());
+            master.process().launch(); // the lost node back: it rejoins as a standby
+            cluster.awaitHealthy(2, SETUP);
+            for (LocalCluster.Keeper k : cluster.keepers.values()) {
+                if (k != master) {
+                    assertThat(java.nio.file.Files.readString(k.dataDir().resolve("postgres.log")))
+                            .as(k.uid() + "'s PostgreSQL log")
+                            .doesNotContainPattern("replication slot \"[^\"]+\" does not exist");
+                }
+            }
+        } finally {
+            writer.stop();
+        }
+    }
+
+    /**
+     * The shell that starts a keeper may export libpq's variables (a DBA's {@code PGPASSWORD} for the superuser,
+     * a {@code PGHOST} of their own): none of them may reach initdb, pg_basebackup or pg_rewind.
+     */
+    @Test
+    void keepersStartedWithTheCallersPgVariablesSetWrongStillInitializeCloneAndRewind() throws Exception {
+        cluster = new LocalCluster(ETCD.etcd(), "pgenv");
+        cluster.keeperEnvironment(java.util.Map.of("PGPASSWORD", "not-the-password", "PGUSER", "nobody",
+                "PGHOST", "/nonexistent-socket-dir", "PGPORT", "1", "PGSSLMODE", "require",
+                "PGPASSFILE", "/nonexistent/passfile"));
+        cluster.startKeeper("k1");
+        cluster.startKeeper("k2");
+        cluster.startSentinel("s1", "{\"usePgRewind\":true}");
+        cluster.awaitHealthy(1, SETUP); // initialized, and the standby cloned
+        LocalCluster.Keeper master = cluster.masterKeeper().orElseThrow();
+        String oldMasterDb = cluster.masterDbUid();
+        LocalCluster.awaitExec(master.sql(), "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+                Duration.ofSeconds(30));
+        master.killNode();
+        LocalCluster.Keeper next = cluster.awaitNewMaster(oldMasterDb, FAILOVER);
+        LocalCluster.awaitExec(next.sql(), "INSERT INTO t VALUES (2)", Duration.ofSeconds(30));
+        master.process().launch();
+        cluster.awaitHealthy(1, SETUP); // the old master rewound onto the new one's timeline
+        await("the old master has the new master's row").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> count(master.sql()) == 2);
+        assertThat(master.process().logText()).containsPattern("pg_rewind db=\\S+ done in")
+                .doesNotContain("failed, taking a new base backup instead");
+        for (LocalCluster.Keeper k : List.of(master, next)) {
+            assertThat(k.process().logText()).as(k.uid() + "'s log").doesNotContain("password authentication failed");
+        }
+    }
+
     @Test
     void aFrozenMasterNodeIsReplacedTheProxyFollowsAndAfterSigcontItRejoinsAsAStandby() throws Exception {
         start("partition", 3, 1, "{\"usePgRewind\":true}");

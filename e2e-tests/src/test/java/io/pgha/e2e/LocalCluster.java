@@ -105,15 +105,34 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Environment variables the next keepers are started with (as if exported by the shell that starts them), e.g.
+     * a user's {@code PGPASSWORD}.
+     */
+    void keeperEnvironment(Map<String, String> env) {
+        keeperEnvironment = Map.copyOf(env);
+    }
+
+    private Map<String, String> keeperEnvironment = Map.of();
+
     /** A service jar built by its module, as a process with its log in the cluster's folder (on lab node). */
     private ManagedProcess service(String name, String module, List<String> args, int node) {
+        return service(name, module, args, node, Map.of());
+    }
+
+    private ManagedProcess service(String name, String module, List<String> args, int node, Map<String, String> env) {
         Path jar = Path.of("..", module, "target", module + ".jar").toAbsolutePath().normalize();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build the services first (./mvnw -DskipTests package)");
         }
         List<String> cmd = new ArrayList<>(List.of("-jar", jar.toString()));
         cmd.addAll(args);
-        List<String> java = ManagedProcess.java(cmd);
+        List<String> java = new ArrayList<>();
+        if (!env.isEmpty()) {
+            java.add("env");
+            env.forEach((k, v) -> java.add(k + "=" + v));
+        }
+        java.addAll(ManagedProcess.java(cmd));
         return new ManagedProcess(name, base.resolve(name + ".log"), node == 0 ? java : lab.command(node, java))
                 .launch();
     }
@@ -166,7 +185,8 @@ final class LocalCluster implements AutoCloseable {
         if ("root".equals(System.getProperty("user.name"))) {
             args.add("--pgha.keeper.pg.os-user=postgres");
         }
-        Keeper k = new Keeper(uid, service(uid, "keeper-service", args, node), base.resolve(uid), pgPort, httpPort,
+        Keeper k = new Keeper(uid, service(uid, "keeper-service", args, node, keeperEnvironment), base.resolve(uid),
+                pgPort, httpPort,
                 host(node), node);
         keepers.put(uid, k);
         return k;

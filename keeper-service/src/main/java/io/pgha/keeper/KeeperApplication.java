@@ -9,6 +9,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class KeeperApplication {
     public static void main(String[] args) {
+        io.pgha.config.ShutdownDeadline.install();
         SpringApplication.run(KeeperApplication.class, args);
     }
 }

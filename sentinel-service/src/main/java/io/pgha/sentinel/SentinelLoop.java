@@ -441,8 +441,21 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         if (watch != null) {
             watch.close();
         }
-        election.close();
-        registration.close();
+        // Leave politely (the leases revoked, so another sentinel takes over at once), but in parallel and for one
+        // store timeout at most: on a node cut off by a partition each close would wait for its own store calls in
+        // turn, and an orchestrator's SIGTERM grace period is short. The leases expire on their own.
+        long budget = repository.store().timeout().toMillis() + 1000;
+        java.util.concurrent.CompletableFuture<Void> leaving = java.util.concurrent.CompletableFuture.allOf(
+                java.util.concurrent.CompletableFuture.runAsync(election::close),
+                java.util.concurrent.CompletableFuture.runAsync(registration::close));
+        try {
+            leaving.get(budget, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            log.warn("sentinel={} stopped without confirming its leases were revoked within {} ms: they expire "
+                    + "with their TTL", uid, budget);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         executor = null;
         leader = false;
     }

@@ -90,6 +90,16 @@ public final class ManagedProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // What it was stuck on, for the failure report: its threads, appended to its log.
+        try {
+            new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid()), "Thread.print").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no thread dump then
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         kill();
         return java.util.Optional.empty();
     }

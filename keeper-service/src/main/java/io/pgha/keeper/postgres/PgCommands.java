@@ -105,10 +105,9 @@ public final class PgCommands {
         command.add(binDir.resolve(program).toString());
         command.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        if (osUser == null) {
-            pb.environment().putAll(env);
-        }
-        pb.environment().put("LC_ALL", "C.UTF-8");
+        Map<String, String> environment = environment(System.getenv(), osUser == null ? env : Map.of());
+        pb.environment().clear();
+        pb.environment().putAll(environment);
         try {
             Process p = pb.start();
             p.getOutputStream().close();
@@ -130,6 +129,25 @@ public final class PgCommands {
             Thread.currentThread().interrupt();
             throw new PgCommandException(program + " interrupted");
         }
+    }
+
+    /**
+     * The environment PostgreSQL's programs run with: the keeper's own without any {@code PG*} variable, plus what
+     * the keeper sets explicitly, in the C.UTF-8 locale. libpq and the tools read {@code PGPASSWORD} (it overrides
+     * the keeper's passfile), {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGSSLMODE}, {@code PGPASSFILE}
+     * and more: whatever the shell that started the keeper exported must not steer initdb, pg_basebackup or
+     * pg_rewind.
+     */
+    static Map<String, String> environment(Map<String, String> inherited, Map<String, String> explicit) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        inherited.forEach((k, v) -> {
+            if (!k.toUpperCase(java.util.Locale.ROOT).startsWith("PG")) {
+                out.put(k, v);
+            }
+        });
+        out.putAll(explicit);
+        out.put("LC_ALL", "C.UTF-8");
+        return out;
     }
 
     /** Like {@link #run} but a non-zero exit is an error carrying the program's output. */

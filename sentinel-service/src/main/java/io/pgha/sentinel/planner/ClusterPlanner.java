@@ -549,6 +549,7 @@ public final class ClusterPlanner {
                 return; // act on standbys only under a promoted, converged, healthy master
             }
             DB m = masterDb.get();
+            List<String> pending = new ArrayList<>();
             for (DB db : List.copyOf(cd.dbs().values())) {
                 if (db.uid().equals(m.uid())) {
                     continue;
@@ -562,12 +563,21 @@ public final class ClusterPlanner {
                     events.add(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), invalid.get()));
                     continue;
                 }
+                boolean follows = db.spec().followConfig() != null
+                        && m.uid().equals(db.spec().followConfig().dbUid());
+                if (!follows && !m.spec().followers().contains(db.uid())) {
+                    // A standby re-pointed before the master made its slot fails to stream and retries only after
+                    // wal_retrieve_retry_interval (5 s), holding synchronous commits that long: first the master
+                    // gets it as a follower (and creates the slot), then, once converged on that, it is re-pointed.
+                    pending.add(db.uid());
+                    continue;
+                }
                 cd = cd.withDb(refresh(db, DB.Role.STANDBY, m.uid(), List.of(), List.of()));
             }
             int limit = Math.min(spec.maxStandbys(), spec.maxStandbysPerSender());
             removeExcessStandbys(m, limit);
             for (Keeper k : eligibleKeepers()) {
-                if (standbysOf(m).size() >= limit) {
+                if (standbysOf(m).size() + pending.size() >= limit) {
                     break;
                 }
                 if (cd.dbOfKeeper(k.uid()).isEmpty()) {
@@ -578,7 +588,8 @@ public final class ClusterPlanner {
                 }
             }
             DB master = cd.dbs().get(m.uid());
-            List<String> followers = standbysOf(master).stream().map(DB::uid).sorted().toList();
+            List<String> followers = java.util.stream.Stream.concat(standbysOf(master).stream().map(DB::uid),
+                    pending.stream()).sorted().toList();
             cd = cd.withDb(refresh(master, DB.Role.MASTER, null, master.spec().synchronousStandbys(), followers));
         }
 

@@ -465,6 +465,18 @@ class ClusterPlannerTest {
                         () -> threeNodes().spec("{\"synchronousReplication\":true}")
                                 .synchronous("db1", List.of("db2"), List.of()).failedKeeper("k2", 10),
                         p -> assertThat(db(p, "db1").spec().synchronousStandbys()).containsExactly("db2")),
+                scenario("after a failover a standby is first made the new master's follower, so it creates the slot",
+                        () -> threeNodes().promotedAfterFailover("db2", "db1", List.of()),
+                        p -> {
+                            assertThat(db(p, "db2").spec().followers()).contains("db3");
+                            assertThat(db(p, "db3").spec().followConfig().dbUid()).isEqualTo("db1");
+                        }),
+                scenario("a standby is pointed at the new master once it converged with the standby as a follower",
+                        () -> threeNodes().promotedAfterFailover("db2", "db1", List.of("db3")),
+                        p -> {
+                            assertThat(db(p, "db3").spec().followConfig().dbUid()).isEqualTo("db2");
+                            assertThat(db(p, "db2").spec().followers()).contains("db3");
+                        }),
                 scenario("sync: a member the master stops reporting in sync is noted with the time",
                         () -> threeNodes().spec("{\"synchronousReplication\":true}")
                                 .synchronous("db1", List.of("db2"), List.of()),

@@ -176,6 +176,24 @@ final class PlannerFixture {
         return this;
     }
 
+    /**
+     * Just after a failover: {@code newMaster} (a standby until now) is the promoted, converged master with the
+     * given followers in its spec, the old master's DB is gone, and the other standbys still follow it.
+     */
+    PlannerFixture promotedAfterFailover(String newMaster, String oldMaster, List<String> followers) {
+        DB n = dbs.get(newMaster);
+        DB.Spec s = n.spec();
+        DB.Spec ns = new DB.Spec(s.keeperUid(), DB.Role.MASTER, s.initMode(), null, s.synchronousReplication(),
+                s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(),
+                s.usePgRewind(), s.additionalReplicationSlots(), followers, s.newConfig(), s.pitrConfig(),
+                s.automaticPgRestart());
+        dbs.put(newMaster, new DB(n.uid(), n.generation(), n.changeTime(), ns, n.status()));
+        dbs.remove(oldMaster);
+        master = newMaster;
+        proxy = new Proxy(5, T0, new Proxy.Spec(newMaster, List.of()));
+        return this;
+    }
+
     PlannerFixture standby(String dbUid, String keeperUid) {
         return standby(dbUid, keeperUid, master);
     }
