@@ -22,8 +22,10 @@ final class ProxyMetrics {
             FunctionCounter.builder("pgha.proxy.connections", t, x -> x.accepted(l)).tag("listener", l.tag())
                     .description("client connections accepted").register(registry);
             FunctionCounter.builder("pgha.proxy.connections.refused", t, x -> x.refused(l)).tag("listener", l.tag())
-                    .description("client connections closed at once: no backend, or the backend refused")
+                    .description("client connections refused with an ErrorResponse: no backend, or the backend refused")
                     .register(registry);
+            FunctionCounter.builder("pgha.proxy.cancel.requests", t, x -> x.cancelRequests(l)).tag("listener", l.tag())
+                    .description("CancelRequests relayed to the backends").register(registry);
         }
         FunctionCounter.builder("pgha.proxy.bytes", t, Traffic::bytesToBackend).tag("direction", "to_backend")
                 .description("bytes forwarded").baseUnit("bytes").register(registry);

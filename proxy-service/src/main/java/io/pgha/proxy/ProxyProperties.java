@@ -1,5 +1,6 @@
 package io.pgha.proxy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -18,6 +19,7 @@ import org.springframework.util.unit.DataSize;
  * @param ioThreads      event loop threads for connections (0 = half the cores, at least one)
  * @param connectTimeout how long a backend connect may take before the client is closed
  * @param shutdownGrace  on shutdown, how long open connections may finish on their own before being closed
+ * @param refusalTls     how a refused client that asks for TLS is answered (docs/proxy.md, Refusals)
  */
 @ConfigurationProperties("pgha.proxy")
 public record ProxyProperties(
@@ -30,7 +32,8 @@ public record ProxyProperties(
         @DefaultValue("auto") String transport,
         @DefaultValue("0") int ioThreads,
         @DefaultValue("2s") Duration connectTimeout,
-        @DefaultValue("2s") Duration shutdownGrace) {
+        @DefaultValue("2s") Duration shutdownGrace,
+        @DefaultValue RefusalTls refusalTls) {
 
     /**
      * @param maxLag             a standby further behind the primary's WAL position than this gets no reads
@@ -42,5 +45,26 @@ public record ProxyProperties(
     /** TCP keepalive on client and backend sockets: finds peers that vanished without a FIN. */
     public record TcpKeepalive(@DefaultValue("30s") Duration idle, @DefaultValue("10s") Duration interval,
                                @DefaultValue("3") int count) {
+    }
+
+    /**
+     * TLS for refusals only: a client that asks for TLS before the proxy tells it why it cannot connect gets a
+     * TLS session with this certificate, so that {@code sslmode=require} clients read the reason too.
+     *
+     * @param enabled     false: answer such clients "no TLS" ('N'), and {@code sslmode=require} clients give up
+     *                    without the reason
+     * @param certificate PEM certificate chain (e.g. PostgreSQL's server certificate, so that {@code verify-full}
+     *                    clients read refusals too); absent: a self-signed certificate made at start
+     * @param privateKey  its PKCS#8 PEM private key; required with {@code certificate}, refused without it
+     */
+    public record RefusalTls(@DefaultValue("true") boolean enabled, Path certificate,
+                             Path privateKey) {
+        public RefusalTls {
+            if ((certificate == null) != (privateKey == null)) {
+                throw new IllegalArgumentException("pgha.proxy.refusal-tls.certificate and "
+                        + "pgha.proxy.refusal-tls.private-key must be set together (only "
+                        + (certificate == null ? "private-key" : "certificate") + " is set)");
+            }
+        }
     }
 }

@@ -157,6 +157,130 @@ class ProxyIntegrationTest {
 
     @Test
     @Order(4)
+    void aCancelReachesItsBackendThroughEitherPortWithTwoAndThreeStandbys() throws Exception {
+        Map<String, Integer> cancelled = new HashMap<>();
+        List<Long> millis = new ArrayList<>();
+        cancelTrials(proxy.ro(), 10, cancelled, millis);
+        assertThat(cancelled).as("cancelled queries per standby port, 2 standbys")
+                .containsOnlyKeys(String.valueOf(s1.port()), String.valueOf(s2.port()));
+        cancelTrials(proxy.rw(), 5, cancelled, millis);
+        assertThat(cancelled).containsEntry(String.valueOf(p1.port()), 5);
+
+        PgServer s3 = PgServer.standbyOf(p1, base, "s3");
+        try {
+            publish(realView().standby("db4", "k4", s3.port(), lsn(s3, "pg_last_wal_replay_lsn()")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.health().contains("db4@"));
+            Map<String, Integer> three = new HashMap<>();
+            cancelTrials(proxy.ro(), 12, three, millis);
+            assertThat(three).as("cancelled queries per standby port, 3 standbys")
+                    .containsOnlyKeys(String.valueOf(s1.port()), String.valueOf(s2.port()), String.valueOf(s3.port()));
+        } finally {
+            publish(realView());
+            s3.close();
+        }
+        assertThat(millis).as("ms from Statement.cancel() to the cancelled query's error").allMatch(ms -> ms <= 100);
+        assertThat(proxy.prometheus()).containsPattern("pgha_proxy_cancel_requests_total\\{[^}]*listener=\"ro\"\\} 22");
+        System.out.printf("measured: %d cancels through the proxy, ms to the query's error: %s%n", millis.size(),
+                millis.stream().sorted().toList());
+    }
+
+    /**
+     * Runs a long query on a new connection through {@code client}, cancels it through the same address, and
+     * records on which port it ran and how long the cancel took to end it.
+     */
+    private static void cancelTrials(PgClient client, int trials, Map<String, Integer> perPort, List<Long> millis)
+            throws Exception {
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            for (int i = 0; i < trials; i++) {
+                try (Connection c = client.connect(); Statement st = c.createStatement()) {
+                    String port = query(c, "select inet_server_port()");
+                    String pid = query(c, "select pg_backend_pid()");
+                    Future<SQLException> running = runner.submit(() -> {
+                        try (ResultSet rs = st.executeQuery("select pg_sleep(30)")) {
+                            return null;
+                        } catch (SQLException e) {
+                            return e;
+                        }
+                    });
+                    PgClient direct = new PgClient(Integer.parseInt(port), "postgres", "");
+                    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> "active"
+                            .equals(direct.value("select state from pg_stat_activity where pid = " + pid)));
+                    long t0 = System.nanoTime();
+                    st.cancel();
+                    SQLException e = running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    millis.add((System.nanoTime() - t0) / 1_000_000);
+                    assertThat((Throwable) e).as("query on port " + port + " cancelled").isNotNull();
+                    assertThat(e.getSQLState()).isEqualTo("57014");
+                    perPort.merge(port, 1, Integer::sum);
+                }
+            }
+        } finally {
+            runner.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aRefusedClientReadsWhyInPsqlAndPgjdbcWithAndWithoutTls() throws Exception {
+        ClusterStore other = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", "refusals"),
+                Duration.ofSeconds(2));
+        other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(aView().master("db1", "k1", p1.port(), 0).named(null)
+                .clusterData()));
+        try (other; RunningProxy p = RunningProxy.start("refusals", "pe")) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> canConnect(p.rwPort()));
+            for (String sslmode : List.of("disable", "require")) {
+                SQLException rw = refusal(p.rwPort(), sslmode);
+                assertThat(rw.getSQLState()).as("read-write, sslmode=" + sslmode).isEqualTo("57P03");
+                assertThat(rw.getMessage()).contains("pgha proxy: no primary to connect to: no master named");
+                SQLException ro = refusal(p.roPort(), sslmode);
+                assertThat(ro.getSQLState()).as("read-only, sslmode=" + sslmode).isEqualTo("57P03");
+                assertThat(ro.getMessage()).contains("pgha proxy: no standby is eligible for reads");
+
+                PsqlRun psql = psql(p.rwPort(), sslmode);
+                assertThat(psql.exit()).as(psql.output()).isEqualTo(2);
+                assertThat(psql.output()).contains("FATAL:  pgha proxy: no primary to connect to")
+                        .contains("HINT:  A failover or switchover may be in progress");
+                assertThat(psql(p.roPort(), sslmode).output()).contains("FATAL:  pgha proxy: no standby is eligible");
+            }
+            // GSSAPI encryption is declined ('N'); the client goes on in clear and reads the refusal.
+            try (Socket s = new Socket("127.0.0.1", p.rwPort())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(java.nio.ByteBuffer.allocate(8).putInt(8).putInt(80877104).array());
+                assertThat(s.getInputStream().read()).isEqualTo('N');
+                s.getOutputStream().write(startupAndQuery("select 1"));
+                assertThat(new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                        .startsWith("E").contains("C57P03");
+            }
+            assertThat(p.prometheus()).containsPattern("pgha_proxy_connections_refused_total\\{[^}]*listener=\"rw\"\\} 5");
+        }
+    }
+
+    private static SQLException refusal(int port, String sslmode) {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
+                + "/postgres?connectTimeout=5&sslmode=" + sslmode, "postgres", "")) {
+            throw new AssertionError("connected through a proxy that should refuse");
+        } catch (SQLException e) {
+            return e;
+        }
+    }
+
+    record PsqlRun(int exit, String output) {
+    }
+
+    private static PsqlRun psql(int port, String sslmode) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(PgServer.BIN.resolve("psql").toString(), "host=127.0.0.1 port=" + port
+                + " user=postgres dbname=postgres connect_timeout=5 sslmode=" + sslmode
+                + " sslrootcert=/nonexistent", "-c", "select 1").redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        Process proc = pb.start();
+        String out = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(proc.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return new PsqlRun(proc.exitValue(), out);
+    }
+
+    @Test
+    @Order(6)
     void aLaggingStandbyIsDroppedAndWithoutEligibleStandbysReadsFallBackOrAreRefused() throws Exception {
         s2.client().exec("select pg_wal_replay_pause()");
         try (RunningProxy fallback = RunningProxy.start(CLUSTER, "pb", "--pgha.proxy.read-only.max-lag=1MB",
@@ -191,7 +315,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void twoHundredConcurrentClientsWorkWhileGarbageAndResetsEndOnlyTheirOwnConnection() throws Exception {
         try (Connection bystander = proxy.rw().connect()) {
             ExecutorService pool = Executors.newFixedThreadPool(200);
@@ -237,7 +361,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void aMasterChangeClosesOldConnectionsAtOnceAndNewOnesLandOnTheNewPrimary() throws Exception {
         Connection old = proxy.rw().connect();
         assertThat(query(old, "select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
@@ -274,7 +398,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void aShortStoreBlipKeepsConnectionsAndALongOutageFencesUntilTheStoreIsBack() throws Exception {
         try (Connection c = proxy.rw().connect()) {
             ETCD.etcd().freeze();
@@ -306,7 +430,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void anUnreachableBackendClosesTheClientPromptly() throws Exception {
         ClusterStore other = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", "nobackend"),
                 Duration.ofSeconds(2));
@@ -316,13 +440,15 @@ class ProxyIntegrationTest {
         try (other; RunningProxy p = RunningProxy.start("nobackend", "pc")) {
             await().atMost(Duration.ofSeconds(15)).until(() -> canConnect(p.rwPort()));
             long t0 = System.nanoTime();
-            assertThatThrownBy(() -> p.rw().value("select 1")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> p.rw().value("select 1")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("pgha proxy: could not connect to the primary db1@127.0.0.1:" + dead)
+                    .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("08006");
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000);
         }
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void shutdownStopsListeningAndClosesConnections() throws Exception {
         RunningProxy p = RunningProxy.start(CLUSTER, "pd", "--pgha.proxy.shutdown-grace=200ms");
         await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(p.rw()));
@@ -348,7 +474,7 @@ class ProxyIntegrationTest {
         for (Map.Entry<String, KeeperInfo> e : view.infos().entrySet()) {
             store.put(StoreKeys.KEEPERS + e.getKey(), JsonCodec.write(e.getValue()));
         }
-        for (String k : List.of("k1", "k2", "k3")) {
+        for (String k : List.of("k1", "k2", "k3", "k4")) {
             if (!view.infos().containsKey(k)) {
                 store.delete(StoreKeys.KEEPERS + k);
             }

@@ -11,6 +11,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.pgha.proxy.ProxyProperties;
 import io.pgha.proxy.route.Backend;
 import io.pgha.proxy.route.Routing;
@@ -18,9 +19,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +51,10 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicLong backendSwitches = new AtomicLong();
     private volatile Route readWrite;
     private volatile Map<String, Route> readOnly = Map.of();
+    /** Why there is no read-write backend, and which standbys reads avoid: what a refused client is told. */
+    private volatile String readWriteReason = "no cluster view yet";
+    private volatile List<String> readOnlyExcluded = List.of();
+    private final SslContext refusalTls;
     private volatile boolean listening;
     /** System.nanoTime() until which the routing is confirmed; client bytes are not forwarded past it. */
     private volatile long viewValidUntilNanos = System.nanoTime();
@@ -68,6 +75,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) props.connectTimeout().toMillis());
         transport.keepalive(b, props.tcpKeepalive());
         this.backendTemplate = b;
+        this.refusalTls = RefusalTlsContext.of(props.refusalTls());
         log.info("event=transport transport={} ioThreads={}", transport, ioThreads(props));
     }
 
@@ -111,6 +119,35 @@ public final class ProxyServer implements AutoCloseable {
         return backendTemplate.clone(loop);
     }
 
+    long connectTimeoutMillis() {
+        return props.connectTimeout().toMillis();
+    }
+
+    /** The TLS context a refused client that asks for TLS gets, or null: answer it 'N'. */
+    SslContext refusalTls() {
+        return refusalTls;
+    }
+
+    /**
+     * Where a CancelRequest goes: every backend the proxy routes to now. The request carries only a process id
+     * and a secret key, and a TLS session hides which backend handed them out, so it goes to all of them; a
+     * PostgreSQL that does not know the pair ignores it. Backends of retired routes are left out: their client
+     * connections were closed, so there is no query of theirs left to cancel.
+     */
+    List<Backend> cancelTargets() {
+        Set<Backend> targets = new LinkedHashSet<>();
+        Route rw = readWrite;
+        if (rw != null && !rw.retired()) {
+            targets.add(rw.backend());
+        }
+        for (Route r : readOnly.values()) {
+            if (!r.retired()) {
+                targets.add(r.backend());
+            }
+        }
+        return List.copyOf(targets);
+    }
+
     /**
      * Extends the validity of the routing: the last confirmed read was sent at {@code confirmedAtNanos}, and a
      * sentinel that replaced the primary after that waits proxyTimeout before naming the new one.
@@ -129,24 +166,42 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Picks a route for a new connection and admits the client to it, or returns null: refuse. Read-only
-     * connections go to the eligible standby with the fewest connections (ties rotate), else to the primary
-     * when {@code fallback-to-primary}, else nowhere.
+     * Picks a route for a new connection and admits the client to it, or says why not. Read-only connections go
+     * to the eligible standby with the fewest connections (ties rotate), else to the primary when
+     * {@code fallback-to-primary}, else nowhere.
      */
-    Route admit(Listener listener, Channel client) {
+    Admission admit(Listener listener, Channel client) {
         if (viewStale()) {
-            return null;
+            return Admission.refused(Refusal.viewNotConfirmed());
         }
         for (int attempt = 0; attempt < 2; attempt++) {
             Route r = listener == Listener.RW ? readWrite : pickReadOnly();
             if (r == null) {
-                return null;
+                break;
             }
             if (r.admit(client)) {
-                return r;
+                return Admission.to(r);
             }
         }
-        return null;
+        if (listener == Listener.RW) {
+            return Admission.refused(Refusal.noPrimary(readWriteReason));
+        }
+        String detail = String.join("; ", readOnlyExcluded);
+        if (props.readOnly().fallbackToPrimary()) {
+            detail = (detail.isEmpty() ? "" : detail + "; ") + "no primary to fall back to: " + readWriteReason;
+        }
+        return Admission.refused(Refusal.noStandby(detail));
+    }
+
+    /** A route for a new connection, or the refusal the client is told. */
+    record Admission(Route route, Refusal refusal) {
+        static Admission to(Route route) {
+            return new Admission(route, null);
+        }
+
+        static Admission refused(Refusal refusal) {
+            return new Admission(null, refusal);
+        }
     }
 
     private Route pickReadOnly() {
@@ -206,6 +261,8 @@ public final class ProxyServer implements AutoCloseable {
                     next.values().stream().map(Route::backend).toList(), routing.excluded(), closedRo);
         }
         readOnly = Map.copyOf(next);
+        readWriteReason = routing.reason() == null ? "none named" : routing.reason();
+        readOnlyExcluded = routing.excluded();
         return new Closing(closing, closed + closedRo);
     }
 
@@ -254,7 +311,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrontendHandler(ProxyServer.this, listener, traffic));
+                        ch.pipeline().addLast(new StartupHandler(ProxyServer.this, listener, traffic));
                     }
                 });
         transport.keepalive(b, props.tcpKeepalive());

@@ -119,6 +119,17 @@ abstract class Relay extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Bytes (and a FIN) read before this relay existed, sent first once connected. */
+    void hold(ByteBuf bytes, boolean inputShutdown) {
+        if (bytes.isReadable()) {
+            held = new ArrayList<>();
+            held.add(bytes);
+        } else {
+            bytes.release();
+        }
+        inputShutdownHeld = inputShutdown;
+    }
+
     /** Drops what was held for a backend that never connected. */
     void releaseHeld() {
         if (held != null) {

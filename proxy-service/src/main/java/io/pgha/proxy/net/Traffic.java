@@ -14,12 +14,14 @@ public final class Traffic {
     private final Map<Listener, LongAdder> accepted = new EnumMap<>(Listener.class);
     private final Map<Listener, LongAdder> refused = new EnumMap<>(Listener.class);
     private final Map<Listener, LongAdder> active = new EnumMap<>(Listener.class);
+    private final Map<Listener, LongAdder> cancels = new EnumMap<>(Listener.class);
 
     public Traffic() {
         for (Listener l : Listener.values()) {
             accepted.put(l, new LongAdder());
             refused.put(l, new LongAdder());
             active.put(l, new LongAdder());
+            cancels.put(l, new LongAdder());
         }
     }
 
@@ -37,6 +39,10 @@ public final class Traffic {
 
     public long refused(Listener l) {
         return refused.get(l).sum();
+    }
+
+    public long cancelRequests(Listener l) {
+        return cancels.get(l).sum();
     }
 
     public long active(Listener l) {
@@ -58,6 +64,10 @@ public final class Traffic {
 
     void closed(Listener l) {
         active.get(l).decrement();
+    }
+
+    void countCancel(Listener l) {
+        cancels.get(l).increment();
     }
 
     void countRefused(Listener l) {

@@ -37,7 +37,7 @@ class StaleViewGateTest {
         ProxyProperties props = new ProxyProperties("gate", "127.0.0.1", port, null,
                 new ProxyProperties.ReadOnly(DataSize.ofMegabytes(16), false),
                 new ProxyProperties.TcpKeepalive(Duration.ofSeconds(30), Duration.ofSeconds(10), 3), "nio", 1,
-                Duration.ofSeconds(2), Duration.ofMillis(100));
+                Duration.ofSeconds(2), Duration.ofMillis(100), new ProxyProperties.RefusalTls(false, null, null));
         server = new ProxyServer(props, Transport.select("nio"), new Traffic());
         server.apply(new Routing(new Backend("db1", "127.0.0.1", backend.getLocalPort()), List.of(), 1, null,
                 List.of()));
@@ -53,10 +53,13 @@ class StaleViewGateTest {
 
     @Test
     void clientBytesStopAtTheProxyOnceTheViewExpires() throws Exception {
-        try (Socket client = new Socket("127.0.0.1", port); Socket accepted = backend.accept()) {
+        byte[] startup = StartupPacketTest.startup("postgres");
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            // The proxy connects to the backend once the client's startup packet says what the connection is.
+            client.getOutputStream().write(startup);
+            Socket accepted = backend.accept();
             accepted.setSoTimeout(5000);
-            client.getOutputStream().write("before".getBytes());
-            assertThat(new String(accepted.getInputStream().readNBytes(6))).isEqualTo("before");
+            assertThat(accepted.getInputStream().readNBytes(startup.length)).isEqualTo(startup);
 
             server.viewValidUntil(System.nanoTime() - 1);
             client.getOutputStream().write("after".getBytes());
@@ -65,12 +68,14 @@ class StaleViewGateTest {
             // ...and so does the client's.
             client.setSoTimeout(5000);
             assertThat(client.getInputStream().read()).isEqualTo(-1);
+            accepted.close();
         }
-        // New connections are closed at once, never forwarded.
+        // New connections are refused with the reason, never forwarded.
         try (Socket late = new Socket("127.0.0.1", port)) {
             late.setSoTimeout(5000);
-            late.getOutputStream().write("late".getBytes());
-            assertThat(late.getInputStream().read()).isEqualTo(-1);
+            late.getOutputStream().write(StartupPacketTest.startup("postgres"));
+            String answer = new String(readToEnd(late.getInputStream()), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("E").contains("C57P03").contains("not confirmed by the store");
         }
         backend.setSoTimeout(300);
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> {
