@@ -26,6 +26,9 @@ final class ProxyMetrics {
                     .register(registry);
             FunctionCounter.builder("pgha.proxy.cancel.requests", t, x -> x.cancelRequests(l)).tag("listener", l.tag())
                     .description("CancelRequests relayed to the backends").register(registry);
+            FunctionCounter.builder("pgha.proxy.connections.held", t, x -> x.held(l)).tag("listener", l.tag())
+                    .description("client connections that waited for a primary (read-write.hold-timeout)")
+                    .register(registry);
         }
         FunctionCounter.builder("pgha.proxy.bytes", t, Traffic::bytesToBackend).tag("direction", "to_backend")
                 .description("bytes forwarded").baseUnit("bytes").register(registry);

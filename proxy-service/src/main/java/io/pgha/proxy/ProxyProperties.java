@@ -20,6 +20,7 @@ import org.springframework.util.unit.DataSize;
  * @param connectTimeout how long a backend connect may take before the client is closed
  * @param shutdownGrace  on shutdown, how long open connections may finish on their own before being closed
  * @param refusalTls     how a refused client that asks for TLS is answered (docs/proxy.md, Refusals)
+ * @param readWrite      the read-write listener's waiting for a primary
  */
 @ConfigurationProperties("pgha.proxy")
 public record ProxyProperties(
@@ -33,13 +34,29 @@ public record ProxyProperties(
         @DefaultValue("0") int ioThreads,
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("2s") Duration shutdownGrace,
-        @DefaultValue RefusalTls refusalTls) {
+        @DefaultValue RefusalTls refusalTls,
+        @DefaultValue ReadWrite readWrite) {
 
     /**
      * @param maxLag             a standby further behind the primary's WAL position than this gets no reads
      * @param fallbackToPrimary  with no eligible standby, send reads to the primary (else refuse them)
      */
     public record ReadOnly(@DefaultValue("16MB") DataSize maxLag, @DefaultValue("false") boolean fallbackToPrimary) {
+    }
+
+    /**
+     * @param holdTimeout how long a new read-write connection waits for a primary when there is none to send it
+     *                    to (during a failover's handshake, or its backend refused it) before it is refused;
+     *                    0 = refuse at once. Pools back off after failed connects (HikariCP up to 5 s); a held
+     *                    connection is simply slow.
+     */
+    public record ReadWrite(@DefaultValue("10s") Duration holdTimeout) {
+        public ReadWrite {
+            if (holdTimeout.isNegative() || holdTimeout.compareTo(Duration.ofSeconds(50)) > 0) {
+                throw new IllegalArgumentException("pgha.proxy.read-write.hold-timeout must be between 0 and 50s"
+                        + " (a client not connected within 60 s is closed), was " + holdTimeout);
+            }
+        }
     }
 
     /** TCP keepalive on client and backend sockets: finds peers that vanished without a FIN. */

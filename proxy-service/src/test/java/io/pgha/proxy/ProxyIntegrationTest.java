@@ -227,7 +227,7 @@ class ProxyIntegrationTest {
                 Duration.ofSeconds(2));
         other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(aView().master("db1", "k1", p1.port(), 0).named(null)
                 .clusterData()));
-        try (other; RunningProxy p = RunningProxy.start("refusals", "pe")) {
+        try (other; RunningProxy p = RunningProxy.start("refusals", "pe", "--pgha.proxy.read-write.hold-timeout=0s")) {
             await().atMost(Duration.ofSeconds(15)).until(() -> canConnect(p.rwPort()));
             for (String sslmode : List.of("disable", "require")) {
                 SQLException rw = refusal(p.rwPort(), sslmode);
@@ -256,6 +256,54 @@ class ProxyIntegrationTest {
         }
     }
 
+    @Test
+    @Order(6)
+    void aReadWriteConnectionWaitsForThePrimaryInsteadOfFailingAndIsToldWhyWhenNoneComes() throws Exception {
+        ClusterStore other = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", "hold"),
+                Duration.ofSeconds(2));
+        java.util.function.IntFunction<ClusterViewFixture> primaryAt = port -> aView().master("db1", "k1", port, 0);
+        other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(primaryAt.apply(p1.port()).named(null).clusterData()));
+        ExecutorService clients = Executors.newSingleThreadExecutor();
+        try (other; RunningProxy p = RunningProxy.start("hold", "pf", "--pgha.proxy.read-write.hold-timeout=3s")) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> canConnect(p.rwPort()));
+            PgClient rw = p.rw();
+            // Handshake: nobody named. The connection waits and lands on the primary once it is named.
+            Future<String> waiting = clients.submit(() -> rw.value("select inet_server_port()"));
+            Thread.sleep(1000);
+            assertThat(waiting).isNotDone();
+            long t0 = System.nanoTime();
+            other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(primaryAt.apply(p1.port()).generation(2).clusterData()));
+            assertThat(waiting.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(String.valueOf(p1.port()));
+            long namedToConnectedMs = (System.nanoTime() - t0) / 1_000_000;
+
+            // The named primary does not accept connections (it crashed): wait, and go where the routing moves.
+            other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(primaryAt.apply(FreePorts.next()).generation(3)
+                    .clusterData()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.health().contains("db1@127.0.0.1:")
+                    && !p.health().contains(":" + p1.port()));
+            Future<String> retrying = clients.submit(() -> rw.value("select inet_server_port()"));
+            Thread.sleep(1000);
+            assertThat(retrying).isNotDone();
+            other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(primaryAt.apply(p1.port()).generation(4).clusterData()));
+            assertThat(retrying.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(String.valueOf(p1.port()));
+
+            // No primary comes within hold-timeout: refused with the reason after the wait.
+            other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(primaryAt.apply(p1.port()).named(null).generation(5)
+                    .clusterData()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.health().contains("\"readWrite\":\"none\""));
+            long t1 = System.nanoTime();
+            SQLException refused = refusal(p.rwPort(), "disable");
+            long refusedMs = (System.nanoTime() - t1) / 1_000_000;
+            assertThat(refused.getSQLState()).isEqualTo("57P03");
+            assertThat(refusedMs).isBetween(2900L, 4500L);
+            assertThat(p.prometheus()).containsPattern("pgha_proxy_connections_held_total\\{[^}]*listener=\"rw\"\\} 3");
+            System.out.printf("measured: a held connection reached the primary %d ms after it was named; refused"
+                    + " after %d ms with hold-timeout 3s%n", namedToConnectedMs, refusedMs);
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
     private static SQLException refusal(int port, String sslmode) {
         try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
                 + "/postgres?connectTimeout=5&sslmode=" + sslmode, "postgres", "")) {
@@ -280,7 +328,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aLaggingStandbyIsDroppedAndWithoutEligibleStandbysReadsFallBackOrAreRefused() throws Exception {
         s2.client().exec("select pg_wal_replay_pause()");
         try (RunningProxy fallback = RunningProxy.start(CLUSTER, "pb", "--pgha.proxy.read-only.max-lag=1MB",
@@ -315,7 +363,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void twoHundredConcurrentClientsWorkWhileGarbageAndResetsEndOnlyTheirOwnConnection() throws Exception {
         try (Connection bystander = proxy.rw().connect()) {
             ExecutorService pool = Executors.newFixedThreadPool(200);
@@ -361,7 +409,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aMasterChangeClosesOldConnectionsAtOnceAndNewOnesLandOnTheNewPrimary() throws Exception {
         Connection old = proxy.rw().connect();
         assertThat(query(old, "select inet_server_port()")).isEqualTo(String.valueOf(p1.port()));
@@ -398,7 +446,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aShortStoreBlipKeepsConnectionsAndALongOutageFencesUntilTheStoreIsBack() throws Exception {
         try (Connection c = proxy.rw().connect()) {
             ETCD.etcd().freeze();
@@ -430,14 +478,14 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void anUnreachableBackendClosesTheClientPromptly() throws Exception {
         ClusterStore other = EtcdClusterStore.connect(List.of(ETCD.endpoint()), StoreKeys.root("pgha", "nobackend"),
                 Duration.ofSeconds(2));
         int dead = FreePorts.next();
         ClusterViewFixture v = aView().master("db1", "k1", dead, 0);
         other.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(v.clusterData()));
-        try (other; RunningProxy p = RunningProxy.start("nobackend", "pc")) {
+        try (other; RunningProxy p = RunningProxy.start("nobackend", "pc", "--pgha.proxy.read-write.hold-timeout=0s")) {
             await().atMost(Duration.ofSeconds(15)).until(() -> canConnect(p.rwPort()));
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> p.rw().value("select 1")).isInstanceOf(SQLException.class)
@@ -448,7 +496,7 @@ class ProxyIntegrationTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void shutdownStopsListeningAndClosesConnections() throws Exception {
         RunningProxy p = RunningProxy.start(CLUSTER, "pd", "--pgha.proxy.shutdown-grace=200ms");
         await().atMost(Duration.ofSeconds(15)).until(() -> canQuery(p.rw()));

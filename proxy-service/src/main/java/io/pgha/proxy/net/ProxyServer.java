@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,8 @@ public final class ProxyServer implements AutoCloseable {
     private volatile String readWriteReason = "no cluster view yet";
     private volatile List<String> readOnlyExcluded = List.of();
     private final SslContext refusalTls;
+    /** Held read-write connections waiting for a new routing (see StartupHandler); run once at the next apply. */
+    private final Set<Runnable> routingWaiters = ConcurrentHashMap.newKeySet();
     private volatile boolean listening;
     /** System.nanoTime() until which the routing is confirmed; client bytes are not forwarded past it. */
     private volatile long viewValidUntilNanos = System.nanoTime();
@@ -117,6 +120,19 @@ public final class ProxyServer implements AutoCloseable {
 
     Bootstrap backendBootstrap(EventLoop loop) {
         return backendTemplate.clone(loop);
+    }
+
+    long holdTimeoutNanos() {
+        return props.readWrite().holdTimeout().toNanos();
+    }
+
+    /** Runs {@code waiter} once after the next routing is installed (it must only hand work to an event loop). */
+    void awaitRouting(Runnable waiter) {
+        routingWaiters.add(waiter);
+    }
+
+    void stopAwaiting(Runnable waiter) {
+        routingWaiters.remove(waiter);
     }
 
     long connectTimeoutMillis() {
@@ -263,6 +279,11 @@ public final class ProxyServer implements AutoCloseable {
         readOnly = Map.copyOf(next);
         readWriteReason = routing.reason() == null ? "none named" : routing.reason();
         readOnlyExcluded = routing.excluded();
+        for (Runnable waiter : List.copyOf(routingWaiters)) {
+            if (routingWaiters.remove(waiter)) {
+                waiter.run();
+            }
+        }
         return new Closing(closing, closed + closedRo);
     }
 

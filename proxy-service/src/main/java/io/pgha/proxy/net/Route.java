@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pgha.proxy.route.Backend;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * racing with the change is closed rather than left on the old backend.
  */
 final class Route {
+    /** The route a client connection is admitted to, so that it is counted and released exactly once. */
+    private static final AttributeKey<Route> ADMITTED = AttributeKey.valueOf("pgha.route");
     private final Backend backend;
     private final ChannelGroup clients;
     private final AtomicInteger active = new AtomicInteger();
@@ -45,8 +48,20 @@ final class Route {
             return false;
         }
         active.incrementAndGet();
-        client.closeFuture().addListener(f -> active.decrementAndGet());
+        client.attr(ADMITTED).set(this);
+        client.closeFuture().addListener(f -> leave(client));
         return true;
+    }
+
+    /**
+     * Takes a client off this route (its backend did not accept the connection, and it waits for another):
+     * a later retirement of this route must not close it. Idempotent, and a no-op once it joined another route.
+     */
+    void leave(Channel client) {
+        if (client.attr(ADMITTED).compareAndSet(this, null)) {
+            clients.remove(client);
+            active.decrementAndGet();
+        }
     }
 
     boolean retired() {

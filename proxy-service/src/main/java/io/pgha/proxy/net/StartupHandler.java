@@ -36,7 +36,10 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     /** A client that does not finish its startup within this is closed, as PostgreSQL's authentication_timeout. */
     private static final long STARTUP_TIMEOUT_SECONDS = 60;
 
-    private enum State { AWAIT_FIRST, CONNECTING, REFUSING, DONE }
+    /** A held connection asks again this often, besides whenever a new routing is installed. */
+    private static final long HOLD_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    private enum State { AWAIT_FIRST, CONNECTING, HOLDING, REFUSING, DONE }
 
     private final ProxyServer server;
     private final Listener listener;
@@ -48,6 +51,11 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     private boolean inputShutdown;
     private Channel connecting;
     private ScheduledFuture<?> timeout;
+    private boolean opened;
+    /** System.nanoTime() until which a read-write connection may wait for a primary; 0 until it first waits. */
+    private long holdUntilNanos;
+    private Runnable wake;
+    private ScheduledFuture<?> retry;
 
     StartupHandler(ProxyServer server, Listener listener, Traffic traffic) {
         this.server = server;
@@ -116,15 +124,17 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     private void route(ChannelHandlerContext ctx) {
         Admission a = server.admit(listener, ctx.channel());
         if (a.route() == null) {
-            traffic.countRefused(listener);
-            refuse(a.refusal());
+            notNow(ctx, a.refusal());
             return;
         }
         state = State.CONNECTING;
         Channel client = ctx.channel();
         client.config().setAutoRead(false);
-        traffic.opened(listener);
-        client.closeFuture().addListener(f -> traffic.closed(listener));
+        if (!opened) {
+            opened = true;
+            traffic.opened(listener);
+            client.closeFuture().addListener(f -> traffic.closed(listener));
+        }
         Bootstrap b = server.backendBootstrap(client.eventLoop()).handler(new BackendHandler(client, traffic));
         ChannelFuture connect = b.connect(a.route().backend().host(), a.route().backend().port());
         connecting = connect.channel();
@@ -134,15 +144,68 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             } else if (f.isSuccess()) {
                 handOver(ctx, connect.channel());
             } else {
-                traffic.countRefused(listener);
                 log.info("event=backend-unreachable listener={} backend={} reason=\"{}\"", listener.tag(),
                         a.route().backend(), f.cause().getMessage());
                 connecting = null;
-                refuse(Refusal.backendUnreachable(listener, a.route().backend(), f.cause().getMessage()));
-                client.config().setAutoRead(true);
+                a.route().leave(client);
+                notNow(ctx, Refusal.backendUnreachable(listener, a.route().backend(), f.cause().getMessage()));
                 process(ctx);
             }
         });
+    }
+
+    /**
+     * Nowhere to send the client now. A read-write connection waits for a primary up to {@code hold-timeout}
+     * — a failover names one within seconds, and a pool whose connect failed backs off for longer — unless the
+     * proxy's own view is unconfirmed (it is about to fence: the client should go elsewhere). Otherwise, or
+     * once the wait is over, the client is told why.
+     */
+    private void notNow(ChannelHandlerContext ctx, Refusal why) {
+        long now = System.nanoTime();
+        if (listener == Listener.RW && !server.viewStale() && server.holdTimeoutNanos() > 0) {
+            if (holdUntilNanos == 0) {
+                holdUntilNanos = now + server.holdTimeoutNanos();
+                traffic.countHeld(listener);
+            }
+            if (now - holdUntilNanos < 0) {
+                hold(ctx, holdUntilNanos - now);
+                return;
+            }
+        }
+        traffic.countRefused(listener);
+        refuse(why);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void hold(ChannelHandlerContext ctx, long leftNanos) {
+        state = State.HOLDING;
+        ctx.channel().config().setAutoRead(false);
+        Runnable again = () -> ctx.executor().execute(() -> askAgain(ctx));
+        wake = again;
+        server.awaitRouting(again);
+        retry = ctx.executor().schedule(() -> askAgain(ctx), Math.min(leftNanos, HOLD_RETRY_NANOS),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /** A held connection asks for a route again: the first packet is still unread in {@code pending}. */
+    private void askAgain(ChannelHandlerContext ctx) {
+        if (state != State.HOLDING) {
+            return;
+        }
+        stopHolding();
+        state = State.AWAIT_FIRST;
+        process(ctx);
+    }
+
+    private void stopHolding() {
+        if (wake != null) {
+            server.stopAwaiting(wake);
+            wake = null;
+        }
+        if (retry != null) {
+            retry.cancel(false);
+            retry = null;
+        }
     }
 
     /** Backend connected: the relay pair takes over, starting with the bytes read so far. */
@@ -224,6 +287,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimeout();
+        stopHolding();
         if (connecting != null && state == State.CONNECTING) {
             connecting.close();
         }

@@ -15,6 +15,7 @@ public final class Traffic {
     private final Map<Listener, LongAdder> refused = new EnumMap<>(Listener.class);
     private final Map<Listener, LongAdder> active = new EnumMap<>(Listener.class);
     private final Map<Listener, LongAdder> cancels = new EnumMap<>(Listener.class);
+    private final Map<Listener, LongAdder> held = new EnumMap<>(Listener.class);
 
     public Traffic() {
         for (Listener l : Listener.values()) {
@@ -22,6 +23,7 @@ public final class Traffic {
             refused.put(l, new LongAdder());
             active.put(l, new LongAdder());
             cancels.put(l, new LongAdder());
+            held.put(l, new LongAdder());
         }
     }
 
@@ -45,6 +47,10 @@ public final class Traffic {
         return cancels.get(l).sum();
     }
 
+    public long held(Listener l) {
+        return held.get(l).sum();
+    }
+
     public long active(Listener l) {
         return active.get(l).sum();
     }
@@ -64,6 +70,10 @@ public final class Traffic {
 
     void closed(Listener l) {
         active.get(l).decrement();
+    }
+
+    void countHeld(Listener l) {
+        held.get(l).increment();
     }
 
     void countCancel(Listener l) {

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Pure routing decision: (cluster data, keeper infos, this proxy) → {@link Routing}. The read-write backend
  * is exactly what the sentinel named in {@code proxy.spec.masterDbUid}, nothing else: during a handshake it
- * is empty and the proxy refuses connections. Readers go to standbys that their keepers report running,
+ * is empty and new connections wait or are refused. Readers go to standbys that their keepers report running,
  * in recovery and within {@code maxLagBytes} of the primary's WAL position.
  */
 public final class Router {
