@@ -195,7 +195,8 @@ done
 
 [ -f "$DIR/pool.pid" ] && kill "$(cat "$DIR/pool.pid")" 2>/dev/null || true
 # A standby pointed at a primary before its slot existed logs this and waits wal_retrieve_retry_interval (#15).
-SLOT_ERRORS=$(cat "$DIR"/k*/postgres.log 2>/dev/null | grep -c 'replication slot "[^"]*" does not exist' || true)
+# (A base backup started before its slot exists logs the primary's refusal too, and goes on without it: not counted.)
+SLOT_ERRORS=$(cat "$DIR"/k*/postgres.log 2>/dev/null | grep -c 'could not start WAL streaming: ERROR:  replication slot "[^"]*" does not exist' || true)
 
 declare -A TARGET=([node-loss]="median ≤ 4 s, max ≤ 6 s" [pg-crash]="median ≤ 3 s" [freeze]="—" [switchover]="≤ 1 s")
 ROWS=""; PROWS=""; PLAIN=""
@@ -244,7 +245,7 @@ TABLE=$(cat <<MD
 $(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB · command: \`${CMD}bench/failover-bench.sh --trials $TRIALS --scenarios "$(echo $SCENARIOS)"\` ·
 cluster: \`scripts/local-cluster.sh\` (3 keepers, 2 sentinels, 1 proxy, admin API; $SPEC; other spec fields at their
 defaults). A prober inserts through the proxy's read-write port every 50 ms; window = first acknowledged insert
-after the event − last one before it. "replication slot … does not exist" lines in the PostgreSQL logs: $SLOT_ERRORS.
+after the event − last one before it. "could not start WAL streaming: replication slot … does not exist" lines in the PostgreSQL logs: $SLOT_ERRORS.
 
 | scenario | trials | min s | median s | max s | target | each trial, ms |
 |---|---|---|---|---|---|---|

@@ -181,6 +181,9 @@ public record ClusterSpec(
         }
         validateInit(s, v);
         v.oneOf("role", s.role, ROLES);
+        // Refused until implemented, rather than accepted and ignored (a standby cluster would run as a primary).
+        v.require(!"standby".equals(s.role), "role", "standby (a cluster that follows an external primary) is not"
+                + " implemented in this version; use master");
         if ("standby".equals(s.role) && (s.standbyConfig == null || s.standbyConfig.isEmpty())) {
             v.fail("standbyConfig", "required when role is standby (primaryConninfo or restoreCommand)");
         }
@@ -204,6 +207,9 @@ public record ClusterSpec(
 
     private static void validateInit(ClusterSpec s, Validator v) {
         v.oneOf("initMode", s.initMode, INIT_MODES);
+        // Refused until implemented, rather than accepted and ignored (it used to initdb a new, empty cluster).
+        v.require(!"pitr".equals(s.initMode), "initMode", "pitr (restore a base backup and replay archived WAL) is"
+                + " not implemented in this version; use new or existing");
         if ("existing".equals(s.initMode) && (s.existingConfig == null || isBlank(s.existingConfig.keeperUid()))) {
             v.fail("existingConfig.keeperUid", "required when initMode is existing");
         }

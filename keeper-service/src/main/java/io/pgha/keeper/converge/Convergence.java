@@ -10,7 +10,6 @@ import io.pgha.keeper.postgres.PostgresObserver;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
-import io.pgha.model.Keeper;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
 import io.pgha.model.PgParameters;
@@ -20,22 +19,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the local PostgreSQL match this keeper's DB in the cluster data, one step per call: fence,
- * initialize, start, role, configuration, slots. Every action is logged at INFO with its reason.
+ * The keeper's executor: reads what a step needs ({@link KeeperSituation}), lets {@link KeeperStep} decide, and
+ * carries out the actions in order — the I/O half of a step. Every action is logged at INFO with its reason.
+ * Initialization is one action here whose procedure (initdb, adopt, rewind or base backup) runs inside it.
  */
 public final class Convergence {
     private static final Logger log = LoggerFactory.getLogger(Convergence.class);
-    public static final String SLOT_PREFIX = "pgha_";
 
     private final KeeperIdentity id;
     private final KeeperProperties props;
@@ -43,12 +37,11 @@ public final class Convergence {
     private final PostgresObserver sql;
     private final KeeperProperties.Role superuser;
     private final KeeperProperties.Role replication;
+    private final ConfigSettings settings;
     private LocalState state;
-    private long appliedGeneration = -1;
-    private boolean syncGateClosed;
+    private KeeperMemory memory = KeeperMemory.INITIAL;
     private volatile boolean writesFenced;
     private String waitingFor;
-    private long actions;
     private Map<String, String> instanceParameters;
     static final String INSTANCE_PARAMETERS = "instance-parameters.json";
 
@@ -59,16 +52,13 @@ public final class Convergence {
         this.sql = sql;
         this.superuser = props.superuser();
         this.replication = props.replication();
+        this.settings = new ConfigSettings(id.uid(), props.pg().listenAddress(), props.pg().port(), socketDir(),
+                superuser.username(), replication.username(), id.dataDir().resolve(PassFile.NAME));
         this.state = LocalState.load(id.dataDir());
     }
 
     public LocalState state() {
         return state;
-    }
-
-    /** How many actions (start, stop, promote, reload, ...) this keeper took so far: a change means "look again". */
-    public long actions() {
-        return actions;
     }
 
     /** True while this instance withholds writes (it could not confirm it is still the master). */
@@ -96,114 +86,134 @@ public final class Convergence {
                 pg.reload();
             }
         }
-        actions++;
     }
 
     /** The generation of the current DB that was fully applied, or -1. */
     public long appliedGeneration() {
-        return appliedGeneration;
+        return memory.appliedGeneration();
     }
 
     /** The replication slot a standby of {@code dbUid} uses on its primary. */
     public static String slotName(String dbUid) {
-        return SLOT_PREFIX + dbUid.toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        return KeeperStep.slotName(dbUid);
     }
 
-    /** One step towards the cluster data's wishes for this keeper. */
-    public synchronized void converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
-        Optional<DB> assigned = cd.dbOfKeeper(id.uid());
-        if (assigned.isEmpty()) {
-            fence("no DB is assigned to this keeper");
-            return;
+    /**
+     * One step towards the cluster data's wishes for this keeper; true when it acted on the instance (the caller
+     * publishes the result at once).
+     */
+    public synchronized boolean converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
+        KeeperSituation situation = new KeeperSituation(settings, id.instanceId(), cd, peers, state, pg.isRunning(),
+                obs, instanceParameters(), writesFenced, pg.readFile("postgresql.conf"), pg.readFile("pg_hba.conf"),
+                memory);
+        KeeperStep.Decision d = KeeperStep.decide(situation);
+        boolean acted = false;
+        DB db = cd.dbOfKeeper(id.uid()).orElse(null);
+        for (KeeperAction a : d.actions()) {
+            acted |= perform(a, db, cd, peers);
         }
-        DB db = assigned.get();
-        if (state.dbUid() != null && !db.uid().equals(state.dbUid())) {
-            fence("its DB " + state.dbUid() + " was replaced by " + db.uid());
+        if (d.actions().stream().noneMatch(a -> a instanceof KeeperAction.Wait)) {
+            waitingFor = null;
         }
-        boolean acknowledged = Optional.ofNullable(cd.keepers().get(id.uid())).map(Keeper::status)
-                .map(s -> id.instanceId().equals(s.instanceId())).orElse(false);
-        boolean paused = cd.cluster().status().paused();
-        if (!db.uid().equals(state.dbUid()) || !state.initialized()) {
-            if (!acknowledged) {
-                waiting("the sentinel to acknowledge instance " + id.instanceId() + " before initializing");
-                return;
+        memory = d.next();
+        return acted;
+    }
+
+    /** Carries out one action; false for those that leave the instance as it was (a wait). */
+    private boolean perform(KeeperAction a, DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
+        if (a instanceof KeeperAction.Wait w) {
+            if (!w.reason().equals(waitingFor)) {
+                log.info("waiting for {}", w.reason());
+                waitingFor = w.reason();
             }
-            initialize(db, cd, peers);
-            return;
+            return false;
         }
-        if (!pg.isRunning()) {
-            if (!acknowledged) {
-                waiting("the sentinel to acknowledge instance " + id.instanceId() + " before starting PostgreSQL");
-            } else if (paused) {
-                waiting("resume: the cluster is paused and PostgreSQL is not restarted");
-            } else {
-                start(db, cd, peers, "PostgreSQL is not running", true);
-            }
-            return;
+        if (a instanceof KeeperAction.Stop stop) {
+            log.info("action={} db={} mode={} reason=\"{}\"", stop.purpose().logName(), db == null ? "none" : db.uid(),
+                    stop.mode().pgCtl(), stop.reason());
+            pg.stop(stop.mode().pgCtl());
+        } else if (a instanceof KeeperAction.Initialize init) {
+            initialize(db, cd, peers, init);
+        } else if (a instanceof KeeperAction.WriteConfig w) {
+            return write(w.files());
+        } else if (a instanceof KeeperAction.Start start) {
+            long t0 = System.nanoTime();
+            log.info("action=start db={} role={} reason=\"{}\"{}", db.uid(), db.spec().role(), start.reason(),
+                    start.syncGateClosed() ? " (client access withheld until the synchronous standbys are in sync)" : "");
+            pg.start();
+            sql.evictConnections(); // pooled connections to the previous server are dead
+            log.info("started db={} in {} ms", db.uid(), millisSince(t0));
+        } else if (a instanceof KeeperAction.Promote p) {
+            long t0 = System.nanoTime();
+            log.info("action=promote db={} reason=\"{}\"", db.uid(), p.reason());
+            pg.promote();
+            pg.reload();
+            log.info("promoted db={} in {} ms", db.uid(), millisSince(t0));
+        } else if (a instanceof KeeperAction.Reload r) {
+            log.info("action=reload db={} reason=\"{}\"", db.uid(), r.reason());
+            pg.reload();
+        } else if (a instanceof KeeperAction.OpenSyncGate g) {
+            log.info("db={} {}", db.uid(), g.reason());
+            return false;
+        } else if (a instanceof KeeperAction.Slots slots) {
+            replicationSlots(db, slots);
+        } else if (a instanceof KeeperAction.Applied applied) {
+            log.info("db={} generation={} applied role={}", db.uid(), applied.generation(), applied.role());
         }
-        waitingFor = null;
-        if (!obs.reachable()) {
-            return; // running but not answering (starting up, recovering): look again next time
-        }
-        if (!ensureRole(db, cd, peers, obs)) {
-            return;
-        }
-        ensureConfig(db, cd, peers, obs, paused);
-        if (db.spec().role() == DB.Role.MASTER) {
-            ensureSlots(db, obs);
-        }
-        if (appliedGeneration != db.generation()) {
-            log.info("db={} generation={} applied role={}", db.uid(), db.generation(), db.spec().role());
-            appliedGeneration = db.generation();
-            actions++;
-        }
+        return true;
     }
 
-    private void fence(String reason) {
-        appliedGeneration = -1;
-        if (pg.isRunning()) {
-            log.info("action=stop reason=\"{}\": an instance without a current assignment must not serve", reason);
-            actions++;
-            pg.stop("fast");
+    /** Writes the files that differ and sets standby.signal; true when something on disk changed. */
+    private boolean write(DesiredConfig files) {
+        if (files.standbySignal() != null) {
+            pg.setStandbySignal(files.standbySignal());
         }
+        boolean changed = false;
+        if (!files.postgresqlConf().equals(pg.readFile("postgresql.conf"))) {
+            pg.writeFile("postgresql.conf", files.postgresqlConf());
+            changed = true;
+        }
+        if (!files.pgHba().equals(pg.readFile("pg_hba.conf"))) {
+            pg.writeFile("pg_hba.conf", files.pgHba());
+            changed = true;
+        }
+        return changed;
     }
 
-    private void waiting(String what) {
-        if (!what.equals(waitingFor)) {
-            log.info("waiting for {}", what);
-            waitingFor = what;
-        }
+    /** Renders and writes the configuration now (inside an initialization, whose steps change what it depends on). */
+    private void writeConfig(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
+        write(DesiredConfig.render(settings, db, cd, peers,
+                db.spec().role() == DB.Role.MASTER ? instanceParameters() : Map.of(), false, writesFenced,
+                pg.isRunning()));
     }
 
-    private void initialize(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
+    private void initialize(DB db, ClusterData cd, Map<String, KeeperInfo> peers, KeeperAction.Initialize action) {
         state = new LocalState(db.uid(), false);
         state.save(id.dataDir());
-        appliedGeneration = -1;
-        actions++;
         long t0 = System.nanoTime();
-        switch (db.spec().initMode()) {
+        switch (action.mode()) {
             case NEW -> {
-                log.info("action=initdb db={} reason=\"new cluster\"", db.uid());
+                log.info("action=initdb db={} reason=\"new cluster: {}\"", db.uid(), action.reason());
                 pg.stop("immediate");
                 ClusterSpec.NewConfig newConfig = db.spec().newConfig() != null ? db.spec().newConfig()
                         : cd.cluster().spec().withDefaults().newConfig();
                 pg.initdb(superuser.username(), superuser.password(), newConfig);
                 log.info("initdb db={} done in {} ms", db.uid(), millisSince(t0));
                 keepInstanceParameters();
-                start(db, cd, peers, "initialized", false);
+                startAfterInit(db, cd, peers, "initialized");
                 createReplicationRole();
             }
             case EXISTING, NONE -> {
                 if (!pg.exists()) {
-                    throw new PgCommandException("initMode " + db.spec().initMode() + ": no PostgreSQL data in "
+                    throw new PgCommandException("initMode " + action.mode() + ": no PostgreSQL data in "
                             + pg.pgData() + " to adopt");
                 }
-                log.info("action=adopt db={} reason=\"initMode {}\"", db.uid(), db.spec().initMode());
+                log.info("action=adopt db={} reason=\"initMode {}\"", db.uid(), action.mode());
                 pg.stop("fast");
                 if (!Files.exists(instanceParametersFile())) {
                     keepInstanceParameters(); // the adopted instance's own settings, before pgha rewrites the file
                 }
-                start(db, cd, peers, "adopted existing data", false);
+                startAfterInit(db, cd, peers, "adopted existing data");
                 if (db.spec().role() == DB.Role.MASTER) {
                     createReplicationRole();
                 }
@@ -213,43 +223,44 @@ public final class Convergence {
         }
         state = new LocalState(db.uid(), true);
         state.save(id.dataDir());
-        log.info("db={} initialized ({}) in {} ms", db.uid(), db.spec().initMode(), millisSince(t0));
+        log.info("db={} initialized ({}) in {} ms", db.uid(), action.mode(), millisSince(t0));
+    }
+
+    private void startAfterInit(DB db, ClusterData cd, Map<String, KeeperInfo> peers, String reason) {
+        writeConfig(db, cd, peers);
+        perform(new KeeperAction.Start(false, reason), db, cd, peers);
     }
 
     private void resync(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
         forgetInstanceParameters(); // a standby takes its configuration from the spec only
-        Source source = source(db, cd, peers).orElseThrow(() -> new PgCommandException(
+        Source source = Source.of(db, cd, peers).orElseThrow(() -> new PgCommandException(
                 "cannot resync db " + db.uid() + ": the address of the DB it follows is not known yet"));
         pg.stop("fast");
+        ResyncMethod method = ResyncMethod.choose(db.spec().usePgRewind(), pg.exists(),
+                pg.exists() && source.systemId() != null ? pg.systemId() : null, source.systemId());
         boolean rewound = false;
-        if (db.spec().usePgRewind() && pg.exists() && source.systemId() != null) {
-            String localSystemId = pg.systemId();
-            if (source.systemId().equals(localSystemId)) {
-                long t0 = System.nanoTime();
-                try {
-                    pg.ensureCleanShutdown();
-                    log.info("action=pg_rewind db={} source={}:{} reason=\"resync with pg_rewind\"", db.uid(),
-                            source.host(), source.port());
-                    pg.rewind(conninfo(source, superuser.username(), null), Duration.ofMinutes(30));
-                    log.info("pg_rewind db={} done in {} ms", db.uid(), millisSince(t0));
-                    rewound = true;
-                } catch (PgCommandException e) {
-                    log.warn("pg_rewind db={} failed, taking a new base backup instead: {}", db.uid(), e.getMessage());
-                }
-            } else {
-                log.info("db={} system id {} differs from the source's {}: base backup", db.uid(), localSystemId,
-                        source.systemId());
+        if (method.rewind()) {
+            long t0 = System.nanoTime();
+            try {
+                pg.ensureCleanShutdown();
+                log.info("action=pg_rewind db={} source={}:{} reason=\"{}\"", db.uid(), source.host(), source.port(),
+                        method.reason());
+                pg.rewind(settings.conninfo(source, superuser.username(), null), Duration.ofMinutes(30));
+                log.info("pg_rewind db={} done in {} ms", db.uid(), millisSince(t0));
+                rewound = true;
+            } catch (PgCommandException e) {
+                log.warn("pg_rewind db={} failed, taking a new base backup instead: {}", db.uid(), e.getMessage());
             }
         }
         if (!rewound) {
             long t0 = System.nanoTime();
             Duration limit = cd.cluster().spec().syncTimeoutDuration();
-            log.info("action=basebackup db={} source={}:{} reason=\"resync\"", db.uid(), source.host(),
-                    source.port());
+            log.info("action=basebackup db={} source={}:{} reason=\"{}\"", db.uid(), source.host(), source.port(),
+                    method.rewind() ? "pg_rewind failed" : method.reason());
             try {
                 pg.basebackup(source.host(), source.port(), replication.username(), slotName(db.uid()), limit);
             } catch (PgCommandException e) {
-                if (!e.getMessage().contains("does not exist")) {
+                if (!e.missingReplicationSlot()) {
                     throw e;
                 }
                 log.info("db={} slot {} not yet on the primary: base backup without it", db.uid(), slotName(db.uid()));
@@ -257,78 +268,18 @@ public final class Convergence {
             }
             log.info("basebackup db={} done in {} ms", db.uid(), millisSince(t0));
         }
-        start(db, cd, peers, rewound ? "rewound" : "base backup taken", false);
+        startAfterInit(db, cd, peers, rewound ? "rewound" : "base backup taken");
     }
 
-    private void start(DB db, ClusterData cd, Map<String, KeeperInfo> peers, String reason, boolean afterRestart) {
-        syncGateClosed = afterRestart && db.spec().role() == DB.Role.MASTER && !realSyncStandbys(db).isEmpty();
-        writeConfig(db, cd, peers);
-        long t0 = System.nanoTime();
-        log.info("action=start db={} role={} reason=\"{}\"{}", db.uid(), db.spec().role(), reason,
-                syncGateClosed ? " (client access withheld until the synchronous standbys are in sync)" : "");
-        actions++;
-        pg.start();
-        sql.evictConnections(); // pooled connections to the previous server are dead
-        log.info("started db={} in {} ms", db.uid(), millisSince(t0));
-    }
-
-    /** Promotes or demotes when the observed role differs; returns true when the role already matches. */
-    private boolean ensureRole(DB db, ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
-        if (db.spec().role() == DB.Role.MASTER && obs.inRecovery()) {
-            long t0 = System.nanoTime();
-            log.info("action=promote db={} reason=\"elected master\"", db.uid());
-            actions++;
-            writeConfig(db, cd, peers);
-            pg.promote();
-            pg.reload();
-            log.info("promoted db={} in {} ms", db.uid(), millisSince(t0));
-            return false;
-        }
-        if (db.spec().role() == DB.Role.STANDBY && !obs.inRecovery()) {
-            log.info("action=demote db={} reason=\"assigned standby while running as primary\"", db.uid());
-            pg.stop("fast");
-            start(db, cd, peers, "restart as standby", false);
-            return false;
-        }
-        return true;
-    }
-
-    private void ensureConfig(DB db, ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean paused) {
-        if (syncGateClosed && new HashSet<>(obs.syncStandbys()).containsAll(realSyncStandbys(db))) {
-            syncGateClosed = false;
-            log.info("db={} synchronous standbys {} in sync: client access restored", db.uid(), obs.syncStandbys());
-        }
-        if (writeConfig(db, cd, peers)) {
-            log.info("action=reload db={} reason=\"configuration changed\"", db.uid());
-            actions++;
-            pg.reload();
-            return;
-        }
-        if (obs.needsRestart() && db.spec().automaticPgRestart() && !paused) {
-            log.info("action=restart db={} reason=\"parameters {} need a restart\"", db.uid(), obs.pendingRestart());
-            pg.stop("fast");
-            start(db, cd, peers, "parameters changed", true);
-        }
-    }
-
-    private void ensureSlots(DB db, Observation obs) {
-        Set<String> wanted = new HashSet<>(db.spec().additionalReplicationSlots());
-        db.spec().followers().forEach(f -> wanted.add(slotName(f)));
-        List<String> create = wanted.stream().filter(s -> !obs.replicationSlots().contains(s)).sorted().toList();
-        List<String> drop = obs.replicationSlots().stream().filter(s -> s.startsWith(SLOT_PREFIX))
-                .filter(s -> !wanted.contains(s)).sorted().toList();
-        if (create.isEmpty() && drop.isEmpty()) {
-            return;
-        }
-        actions++;
+    private void replicationSlots(DB db, KeeperAction.Slots slots) {
         try {
             sql.execute(st -> {
                 try {
-                    for (String s : create) {
+                    for (String s : slots.create()) {
                         st.execute("SELECT pg_create_physical_replication_slot('" + s + "')");
                         log.info("action=create-slot db={} slot={}", db.uid(), s);
                     }
-                    for (String s : drop) {
+                    for (String s : slots.drop()) {
                         st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
                                 + " WHERE slot_name = '" + s + "' AND NOT active");
                         log.info("action=drop-slot db={} slot={} reason=\"no longer a follower\"", db.uid(), s);
@@ -413,56 +364,6 @@ public final class Convergence {
         return instanceParameters;
     }
 
-    /** Writes postgresql.conf and pg_hba.conf when they differ from what is wanted; true when written. */
-    private boolean writeConfig(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
-        ClusterSpec spec = cd.cluster().spec().withDefaults();
-        int maxStandbys = db.spec().maxStandbys() > 0 ? db.spec().maxStandbys() : spec.maxStandbys();
-        int walSenders = maxStandbys + Math.max(db.spec().additionalWalSenders(), 0);
-        int slots = walSenders + db.spec().additionalReplicationSlots().size();
-        boolean master = db.spec().role() == DB.Role.MASTER;
-        String syncNames = master ? PostgresConfig.synchronousStandbyNames(db.spec().synchronousReplication(),
-                db.spec().synchronousStandbys(), spec.minSynchronousStandbys()) : "";
-        PostgresConfig.Standby standby = null;
-        if (!master) {
-            Source source = source(db, cd, peers).orElse(null);
-            String conninfo = source == null ? "" : conninfo(source, replication.username(), db.uid());
-            standby = new PostgresConfig.Standby(conninfo, slotName(db.uid()), null);
-        }
-        String conf = PostgresConfig.withFence(PostgresConfig.postgresqlConf(new PostgresConfig.Desired(
-                props.pg().listenAddress(), props.pg().port(), socketDir(), walSenders, slots, syncNames, standby,
-                db.spec().pgParameters(), master ? instanceParameters() : Map.of())), writesFenced);
-        List<String> peerAddresses = new ArrayList<>();
-        peers.forEach((uid, info) -> {
-            if (!uid.equals(id.uid()) && info.postgres() != null && info.postgres().listenAddress() != null) {
-                peerAddresses.add(info.postgres().listenAddress());
-            }
-        });
-        // Also every keeper the cluster data knows: one whose registration is missing for a moment (lease lost in a
-        // partition) must still be let in to replicate, or it never catches up once it is back.
-        cd.dbs().values().forEach(other -> {
-            if (!other.spec().keeperUid().equals(id.uid()) && other.status().listenAddress() != null) {
-                peerAddresses.add(other.status().listenAddress());
-            }
-        });
-        String hba = PostgresConfig.pgHba(superuser.username(), replication.username(), peerAddresses.stream()
-                .sorted().distinct().toList(), db.spec().pgHBA(), syncGateClosed);
-        if (!master) {
-            pg.setStandbySignal(true);
-        } else if (!pg.isRunning()) {
-            pg.setStandbySignal(false); // a running standby being promoted removes it itself, and fails if it is gone
-        }
-        boolean changed = false;
-        if (!conf.equals(pg.readFile("postgresql.conf"))) {
-            pg.writeFile("postgresql.conf", conf);
-            changed = true;
-        }
-        if (!hba.equals(pg.readFile("pg_hba.conf"))) {
-            pg.writeFile("pg_hba.conf", hba);
-            changed = true;
-        }
-        return changed;
-    }
-
     /**
      * The Unix socket goes into the keeper's data dir (private), unless that path is too long for a socket
      * (107 bytes on Linux); then into /tmp, still reachable only by PostgreSQL's user (mode 0700).
@@ -470,52 +371,6 @@ public final class Convergence {
     Path socketDir() {
         String socket = id.dataDir() + "/.s.PGSQL." + props.pg().port();
         return socket.length() <= 100 ? id.dataDir() : Path.of("/tmp");
-    }
-
-    private static List<String> realSyncStandbys(DB db) {
-        if (!db.spec().synchronousReplication()) {
-            return List.of();
-        }
-        return db.spec().synchronousStandbys().stream()
-                .filter(n -> !n.startsWith(PostgresConfig.SYNC_PLACEHOLDER)).toList();
-    }
-
-    /** Where the followed DB is, from its keeper's published info (fresh) or the DB status the sentinel kept. */
-    record Source(String host, int port, String systemId) {
-    }
-
-    static Optional<Source> source(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
-        if (db.spec().followConfig() == null || db.spec().followConfig().dbUid() == null) {
-            return Optional.empty();
-        }
-        DB followed = cd.dbs().get(db.spec().followConfig().dbUid());
-        if (followed == null) {
-            return Optional.empty();
-        }
-        KeeperInfo info = peers.get(followed.spec().keeperUid());
-        if (info != null && info.postgres() != null && info.postgres().listenAddress() != null
-                && info.postgres().port() != null) {
-            String systemId = info.postgres().systemId() != null ? info.postgres().systemId()
-                    : followed.status().systemId();
-            return Optional.of(new Source(info.postgres().listenAddress(), info.postgres().port(), systemId));
-        }
-        if (followed.status().listenAddress() != null && followed.status().port() != null) {
-            return Optional.of(new Source(followed.status().listenAddress(), followed.status().port(),
-                    followed.status().systemId()));
-        }
-        return Optional.empty();
-    }
-
-    /** A libpq conninfo; the password comes from the keeper's passfile, never from the conninfo. */
-    String conninfo(Source s, String user, String applicationName) {
-        StringBuilder b = new StringBuilder("host=").append(s.host()).append(" port=").append(s.port())
-                .append(" user=").append(user).append(" dbname=postgres")
-                .append(" passfile=").append(id.dataDir().resolve(PassFile.NAME))
-                .append(" connect_timeout=2 sslmode=prefer");
-        if (applicationName != null) {
-            b.append(" application_name=").append(applicationName);
-        }
-        return b.toString();
     }
 
     private static long millisSince(long t0) {

@@ -152,10 +152,9 @@ public final class KeeperLoop implements SmartLifecycle {
         }
         publish(cd, peers, before, true);
         if (cd != null) {
-            long actions = convergence.actions();
-            convergence.converge(cd, peers, before);
+            boolean acted = convergence.converge(cd, peers, before);
             lastFailure = null;
-            if (convergence.actions() != actions) {
+            if (acted) {
                 publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
             }
         }

@@ -1,0 +1,183 @@
+package io.pgha.keeper.converge;
+
+import io.pgha.keeper.converge.KeeperAction.Applied;
+import io.pgha.keeper.converge.KeeperAction.Initialize;
+import io.pgha.keeper.converge.KeeperAction.OpenSyncGate;
+import io.pgha.keeper.converge.KeeperAction.Promote;
+import io.pgha.keeper.converge.KeeperAction.Reload;
+import io.pgha.keeper.converge.KeeperAction.Slots;
+import io.pgha.keeper.converge.KeeperAction.Start;
+import io.pgha.keeper.converge.KeeperAction.Stop;
+import io.pgha.keeper.converge.KeeperAction.StopMode;
+import io.pgha.keeper.converge.KeeperAction.StopPurpose;
+import io.pgha.keeper.converge.KeeperAction.Wait;
+import io.pgha.keeper.converge.KeeperAction.WriteConfig;
+import io.pgha.keeper.postgres.Observation;
+import io.pgha.keeper.postgres.PostgresConfig;
+import io.pgha.model.ClusterData;
+import io.pgha.model.DB;
+import io.pgha.model.Keeper;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The keeper's decision, a pure function: {@code (situation) → actions + memory}. One step towards what the
+ * cluster data assigns this keeper, in this order: fence an instance without a current assignment; initialize a
+ * DB not built yet; start a stopped instance; fix its role (promote, demote); apply configuration (reload, or
+ * restart for parameters that need one); a primary's replication slots; report the generation applied. A role
+ * change ends the step (the next observation shows its result); the later phases run in the same step. Nothing
+ * happens before the sentinel acknowledged this keeper's instance, and a paused cluster gets no restarts.
+ * {@link Convergence} carries the actions out; {@code KeeperStepTest} has a scenario for every branch.
+ */
+final class KeeperStep {
+    static final String SLOT_PREFIX = "pgha_";
+
+    private KeeperStep() {
+    }
+
+    /** What to do, in order, and the memory once it is done. */
+    record Decision(List<KeeperAction> actions, KeeperMemory next) {
+        Decision {
+            actions = List.copyOf(actions);
+        }
+    }
+
+    /** The replication slot a standby of {@code dbUid} uses on its primary. */
+    static String slotName(String dbUid) {
+        return SLOT_PREFIX + dbUid.toLowerCase().replaceAll("[^a-z0-9_]", "_");
+    }
+
+    static Decision decide(KeeperSituation s) {
+        ClusterData cd = s.clusterData();
+        String self = s.settings().keeperUid();
+        List<KeeperAction> actions = new ArrayList<>();
+        KeeperMemory memory = s.memory();
+        boolean running = s.postmasterRunning();
+        Optional<DB> assigned = cd.dbOfKeeper(self);
+        if (assigned.isEmpty()) {
+            if (running) {
+                actions.add(new Stop(StopPurpose.FENCE, StopMode.FAST, "no DB is assigned to this keeper: an instance without a current"
+                        + " assignment must not serve"));
+            }
+            return new Decision(actions, memory.withApplied(-1));
+        }
+        DB db = assigned.get();
+        String local = s.local().dbUid();
+        if (local != null && !db.uid().equals(local)) {
+            memory = memory.withApplied(-1);
+            if (running) {
+                actions.add(new Stop(StopPurpose.FENCE, StopMode.FAST, "its DB " + local + " was replaced by " + db.uid()
+                        + ": an instance without a current assignment must not serve"));
+                running = false;
+            }
+        }
+        boolean acknowledged = Optional.ofNullable(cd.keepers().get(self)).map(Keeper::status)
+                .map(st -> s.instanceId().equals(st.instanceId())).orElse(false);
+        boolean paused = cd.cluster().status().paused();
+        if (!db.uid().equals(local) || !s.local().initialized()) {
+            if (!acknowledged) {
+                actions.add(new Wait("the sentinel to acknowledge instance " + s.instanceId() + " before initializing"));
+            } else {
+                actions.add(new Initialize(db.spec().initMode(), local == null ? "no local DB"
+                        : !db.uid().equals(local) ? "assigned " + db.uid() + " instead of " + local
+                        : "the initialization of " + local + " did not finish"));
+                memory = new KeeperMemory(-1, false);
+            }
+            return new Decision(actions, memory);
+        }
+        if (!running) {
+            if (!acknowledged) {
+                actions.add(new Wait("the sentinel to acknowledge instance " + s.instanceId()
+                        + " before starting PostgreSQL"));
+            } else if (paused) {
+                actions.add(new Wait("resume: the cluster is paused and PostgreSQL is not restarted"));
+            } else {
+                memory = start(s, db, actions, memory, "PostgreSQL is not running", true);
+            }
+            return new Decision(actions, memory);
+        }
+        Observation obs = s.observation();
+        if (!obs.reachable()) {
+            return new Decision(actions, memory); // running but not answering (starting, recovering): look again
+        }
+        boolean master = db.spec().role() == DB.Role.MASTER;
+        if (master && obs.inRecovery()) {
+            actions.add(write(s, db, memory, true, "promote"));
+            actions.add(new Promote("elected master"));
+            return new Decision(actions, memory);
+        }
+        if (!master && !obs.inRecovery()) {
+            actions.add(new Stop(StopPurpose.DEMOTE, StopMode.FAST, "assigned standby while running as primary"));
+            memory = start(s, db, actions, memory, "restart as standby", false);
+            return new Decision(actions, memory);
+        }
+        List<String> sync = realSyncStandbys(db);
+        if (memory.syncGateClosed() && new HashSet<>(obs.syncStandbys()).containsAll(sync)) {
+            memory = memory.withGate(false);
+            actions.add(new OpenSyncGate(obs.syncStandbys(), "synchronous standbys " + obs.syncStandbys()
+                    + " in sync: client access restored"));
+        }
+        DesiredConfig wanted = render(s, db, memory, true);
+        if (!wanted.matches(s.confOnDisk(), s.hbaOnDisk())) {
+            actions.add(new WriteConfig(wanted, "configuration changed"));
+            actions.add(new Reload("configuration changed"));
+        } else if (obs.needsRestart() && db.spec().automaticPgRestart() && !paused) {
+            actions.add(new Stop(StopPurpose.RESTART, StopMode.FAST, "parameters " + KeeperAction.pending(obs.pendingRestart())
+                    + " need a restart"));
+            memory = start(s, db, actions, memory, "parameters changed", true);
+        }
+        if (master) {
+            slots(db, obs).ifPresent(actions::add);
+        }
+        if (memory.appliedGeneration() != db.generation()) {
+            actions.add(new Applied(db.generation(), db.spec().role(), "generation " + db.generation() + " applied"));
+            memory = memory.withApplied(db.generation());
+        }
+        return new Decision(actions, memory);
+    }
+
+    /** Writes the configuration, then starts; a restart with synchronous standbys closes the gate first. */
+    private static KeeperMemory start(KeeperSituation s, DB db, List<KeeperAction> actions, KeeperMemory memory,
+                                      String reason, boolean afterRestart) {
+        boolean gate = afterRestart && db.spec().role() == DB.Role.MASTER && !realSyncStandbys(db).isEmpty();
+        KeeperMemory next = memory.withGate(gate);
+        actions.add(write(s, db, next, false, reason));
+        actions.add(new Start(gate, reason));
+        return next;
+    }
+
+    private static WriteConfig write(KeeperSituation s, DB db, KeeperMemory memory, boolean running, String reason) {
+        return new WriteConfig(render(s, db, memory, running), reason);
+    }
+
+    private static DesiredConfig render(KeeperSituation s, DB db, KeeperMemory memory, boolean running) {
+        return DesiredConfig.render(s.settings(), db, s.clusterData(), s.peers(),
+                db.spec().role() == DB.Role.MASTER ? s.instanceParameters() : Map.of(),
+                memory.syncGateClosed(), s.writesFenced(), running);
+    }
+
+    private static Optional<KeeperAction> slots(DB db, Observation obs) {
+        Set<String> wanted = new HashSet<>(db.spec().additionalReplicationSlots());
+        db.spec().followers().forEach(f -> wanted.add(slotName(f)));
+        List<String> create = wanted.stream().filter(x -> !obs.replicationSlots().contains(x)).sorted().toList();
+        List<String> drop = obs.replicationSlots().stream().filter(x -> x.startsWith(SLOT_PREFIX))
+                .filter(x -> !wanted.contains(x)).sorted().toList();
+        if (create.isEmpty() && drop.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Slots(create, drop, "followers " + db.spec().followers()
+                + (drop.isEmpty() ? "" : "; dropped slots belong to DBs that no longer follow it")));
+    }
+
+    static List<String> realSyncStandbys(DB db) {
+        if (!db.spec().synchronousReplication()) {
+            return List.of();
+        }
+        return db.spec().synchronousStandbys().stream()
+                .filter(n -> !n.startsWith(PostgresConfig.SYNC_PLACEHOLDER)).toList();
+    }
+}
