@@ -7,11 +7,20 @@ import java.util.List;
 
 /**
  * Opens N idle client connections through a proxy whose backend is this program's own sink listener (which
- * accepts and holds every connection, sending nothing), then waits for a line on stdin and closes them.
+ * accepts and holds every connection, sending nothing), then waits for a line on stdin and closes them. Each
+ * client sends a startup message and then nothing (a client waiting for the server's answer).
  * Prints "ready <n>" once every connection has reached the sink.
  *   java bench/IdleConnections.java <sinkPort> <proxyPort> <n>
  */
 public class IdleConnections {
+    private static final byte[] STARTUP = startup();
+
+    private static byte[] startup() {
+        byte[] params = "user\0postgres\0database\0postgres\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return java.nio.ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(196608).put(params)
+                .array();
+    }
+
     public static void main(String[] args) throws Exception {
         int sinkPort = Integer.parseInt(args[0]);
         int proxyPort = Integer.parseInt(args[1]);
@@ -44,6 +53,8 @@ public class IdleConnections {
         for (int i = 0; i < n; i++) {
             Socket c = new Socket();
             c.connect(new InetSocketAddress("127.0.0.1", proxyPort), 5000);
+            // The proxy connects its backend once the client's first packet says what the connection is.
+            c.getOutputStream().write(STARTUP);
             clients.add(c);
         }
         long deadline = System.currentTimeMillis() + 60_000;

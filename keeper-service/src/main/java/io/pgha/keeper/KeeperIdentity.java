@@ -3,6 +3,7 @@ package io.pgha.keeper;
 import io.pgha.config.StartupFailure;
 import io.pgha.keeper.postgres.PgCommands;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.Uids;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,9 +99,7 @@ public final class KeeperIdentity implements AutoCloseable {
             } else if (persisted != null && !persisted.isEmpty()) {
                 uid = persisted;
             } else {
-                byte[] random = new byte[4];
-                new SecureRandom().nextBytes(random);
-                uid = "k" + HexFormat.of().formatHex(random);
+                uid = Uids.random("k");
             }
             if (!uid.equals(persisted)) {
                 Files.writeString(file, uid + "\n");

@@ -1,6 +1,7 @@
 package io.pgha.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pgha.model.Uids;
 import io.pgha.proxy.net.ProxyServer;
 import io.pgha.proxy.net.Traffic;
 import io.pgha.proxy.net.Transport;
@@ -8,9 +9,7 @@ import io.pgha.proxy.route.Backend;
 import io.pgha.proxy.route.Routing;
 import io.pgha.proxy.view.ClusterViewMonitor;
 import io.pgha.store.ClusterRepository;
-import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.HexFormat;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -30,7 +29,7 @@ class ProxyConfiguration {
     @Bean
     ClusterViewMonitor clusterViewMonitor(ClusterRepository repository, ProxyServer server, ProxyProperties props) {
         String uid = props.uid() != null && !props.uid().isBlank() ? props.uid()
-                : "p" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+                : Uids.random("p");
         return new ClusterViewMonitor(repository, server, uid, props.readOnly().maxLag().toBytes());
     }
 

@@ -14,6 +14,7 @@ import io.pgha.model.KeeperInfo;
 import io.pgha.model.MalformedDocumentException;
 import io.pgha.model.ProxyInfo;
 import io.pgha.model.SentinelInfo;
+import io.pgha.model.Uids;
 import io.pgha.model.Violation;
 import io.pgha.sentinel.evidence.PortProber;
 import io.pgha.sentinel.evidence.StoreOutageTracker;
@@ -30,11 +31,9 @@ import io.pgha.store.StoreException;
 import io.pgha.store.StoreKeys;
 import io.pgha.store.StoreWatch;
 import io.pgha.store.Versioned;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,7 +64,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private final ClusterRepository repository;
     private final ClusterPlanner planner = new ClusterPlanner();
     private final String uid;
-    private final String instanceId = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+    private final String instanceId = Uids.random("");
     private final Optional<ClusterSpec> initialSpec;
     private final Clock clock;
     private final MeterRegistry metrics;
@@ -428,7 +427,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     }
 
     static String newDbUid() {
-        return "db" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        return Uids.random("db");
     }
 
     @Override

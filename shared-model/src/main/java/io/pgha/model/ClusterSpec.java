@@ -237,6 +237,27 @@ public record ClusterSpec(
 
     // Typed views of the effective spec, for the services (call on a validated spec).
 
+    /** How the cluster's first master is made. */
+    public enum InitMode { NEW, EXISTING, PITR }
+
+    /** Which keepers may join: every keeper that registers, or only those added through the admin API. */
+    public enum KeeperAdmission { OPEN, REGISTERED }
+
+    /** A cluster of its own, or one that follows an external primary. */
+    public enum Role { MASTER, STANDBY }
+
+    public InitMode effectiveInitMode() {
+        return InitMode.valueOf(or(initMode, DEFAULT_INIT_MODE).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    public KeeperAdmission effectiveKeeperAdmission() {
+        return KeeperAdmission.valueOf(or(keeperAdmission, DEFAULT_KEEPER_ADMISSION).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    public Role effectiveRole() {
+        return Role.valueOf(or(role, DEFAULT_ROLE).toUpperCase(java.util.Locale.ROOT));
+    }
+
     public Duration sleepIntervalDuration() {
         return Durations.parse(or(sleepInterval, DEFAULT_SLEEP_INTERVAL));
     }

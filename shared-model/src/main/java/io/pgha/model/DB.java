@@ -87,6 +87,45 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
                     : List.copyOf(additionalReplicationSlots);
             followers = followers == null ? List.of() : List.copyOf(followers);
         }
+
+        // One wither per thing a caller changes, so that nobody re-lists the sixteen components.
+
+        public Spec withSynchronous(boolean synchronous, List<String> standbys) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronous, standbys, pgParameters, pgHBA,
+                    maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots, followers, newConfig,
+                    pitrConfig, automaticPgRestart);
+        }
+
+        public Spec withFollowers(List<String> dbUids) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
+                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
+                    dbUids, newConfig, pitrConfig, automaticPgRestart);
+        }
+
+        /** How the DB was initialized: history that a refreshed spec keeps. */
+        public Spec withInitialization(InitMode mode, ClusterSpec.NewConfig newConfig, ClusterSpec.PitrConfig pitrConfig) {
+            return new Spec(keeperUid, role, mode, followConfig, synchronousReplication, synchronousStandbys,
+                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
+                    followers, newConfig, pitrConfig, automaticPgRestart);
+        }
+
+        public Spec withPgParameters(Map<String, String> parameters) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
+                    parameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
+                    followers, newConfig, pitrConfig, automaticPgRestart);
+        }
+
+        public Spec withAdditionalReplicationSlots(List<String> slots) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
+                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, slots, followers, newConfig,
+                    pitrConfig, automaticPgRestart);
+        }
+
+        public Spec withAutomaticPgRestart(boolean on) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
+                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
+                    followers, newConfig, pitrConfig, on);
+        }
     }
 
     /**

@@ -62,6 +62,17 @@ class ClusterSpecTest {
     }
 
     @Test
+    void theEffectiveModesAreTyped() {
+        ClusterSpec defaults = ClusterSpec.empty();
+        assertThat(defaults.effectiveInitMode()).isEqualTo(ClusterSpec.InitMode.NEW);
+        assertThat(defaults.effectiveKeeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.OPEN);
+        assertThat(defaults.effectiveRole()).isEqualTo(ClusterSpec.Role.MASTER);
+        ClusterSpec set = read("{\"initMode\":\"existing\",\"keeperAdmission\":\"registered\"}");
+        assertThat(set.effectiveInitMode()).isEqualTo(ClusterSpec.InitMode.EXISTING);
+        assertThat(set.effectiveKeeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.REGISTERED);
+    }
+
+    @Test
     void jsonRoundTripPreservesEveryField() {
         ClusterSpec full = new ClusterSpec("2s", "3s", "9s", "1m", "10m", "1h", "30s", "24h", "2s", "8s", 5, 2,
                 4096L, true, 1, 2, 3, List.of("backup_slot"), true, "existing",

@@ -10,6 +10,7 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.JsonMergePatch;
 import io.pgha.model.MalformedDocumentException;
+import io.pgha.model.Uids;
 import io.pgha.model.Violation;
 import io.pgha.store.CasResult;
 import io.pgha.store.StoreKeys;
@@ -19,9 +20,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +72,7 @@ public class ClusterController {
     public ResponseEntity<ClusterSpec> initialize(@RequestBody(required = false) byte[] body) {
         ClusterSpec spec = JsonBody.read(JsonBody.parse(body, true).node(), ClusterSpec.class, "cluster spec");
         requireValid(spec);
-        Cluster cluster = new Cluster("c" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)), 1,
+        Cluster cluster = new Cluster(Uids.random("c"), 1,
                 clock.instant(), spec, new Cluster.Status(Cluster.Phase.INITIALIZING, null, false, null));
         CasResult r = access.repository().putClusterData(ClusterData.initial(cluster), 0);
         if (!r.succeeded()) {

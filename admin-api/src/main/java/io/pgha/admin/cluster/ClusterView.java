@@ -3,6 +3,7 @@ package io.pgha.admin.cluster;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSnapshot;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
 import io.pgha.model.KeeperInfo;
@@ -34,10 +35,11 @@ public record ClusterView(String name, String uid, long generation, String phase
                                  Map<String, ProxyInfo> proxies, Map<String, SentinelInfo> sentinels, String leader) {
         Cluster.Status st = cd.cluster().status();
         DB master = st.master() == null ? null : cd.dbs().get(st.master());
-        long masterPosition = master == null ? 0 : position(master, infos.get(master.spec().keeperUid()), true);
+        ClusterSnapshot snapshot = new ClusterSnapshot(cd, infos);
+        long masterPosition = snapshot.primaryPosition();
         List<String> inSync = master == null ? List.of() : master.status().synchronousStandbys();
         List<KeeperView> keepers = cd.keepers().values().stream()
-                .map(k -> keeper(k, cd, infos.get(k.uid()), master, masterPosition, inSync)).toList();
+                .map(k -> keeper(k, snapshot, infos.get(k.uid()), master, masterPosition, inSync)).toList();
         List<ProxyView> proxyViews = proxies.values().stream().sorted(Comparator.comparing(ProxyInfo::uid))
                 .map(p -> new ProxyView(p.uid(), p.generation(), p.listening(),
                         p.generation() >= cd.proxy().generation())).toList();
@@ -48,34 +50,25 @@ public record ClusterView(String name, String uid, long generation, String phase
                 st.paused(), st.operation(), st.message(), keepers, proxyViews, sentinelViews);
     }
 
-    private static KeeperView keeper(Keeper k, ClusterData cd, KeeperInfo info, DB master, long masterPosition,
-                                     List<String> inSync) {
-        DB db = cd.dbOfKeeper(k.uid()).orElse(null);
-        KeeperInfo.PostgresState pg = db == null ? null : KeeperInfo.reportOn(info, db.uid()).orElse(null);
+    private static KeeperView keeper(Keeper k, ClusterSnapshot snapshot, KeeperInfo info, DB master,
+                                     long masterPosition, List<String> inSync) {
+        DB db = snapshot.clusterData().dbOfKeeper(k.uid()).orElse(null);
+        KeeperInfo.PostgresState pg = db == null ? null : snapshot.report(db).orElse(null);
         boolean current = pg != null;
         String role = db == null ? "none" : master != null && db.uid().equals(master.uid()) ? "primary"
                 : db.spec().role() == DB.Role.MASTER ? "primary-elect" : "standby";
-        String address = current && pg.listenAddress() != null ? pg.listenAddress() + ":" + pg.port()
-                : db != null && db.status().listenAddress() != null ? db.status().listenAddress() + ":" + db.status().port()
-                : null;
+        String address = db == null ? null : snapshot.address(db).map(ClusterSnapshot.Address::toString).orElse(null);
         Long timeline = null;
         if (current) {
             timeline = pg.timelineId();
         } else if (db != null && db.status().timelineId() > 0) {
             timeline = db.status().timelineId();
         }
-        Long wal = db == null ? null : Long.valueOf(position(db, info, role.equals("primary")));
+        Long wal = db == null ? null : Long.valueOf(snapshot.walPosition(db, role.equals("primary")));
         Long lag = wal == null || master == null || role.equals("primary") ? null
                 : Long.valueOf(Math.max(0, masterPosition - wal));
         return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
                 timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
                 k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null);
-    }
-
-    /** WAL position: the keeper's live report for its current DB (replayed, on a standby), else the recorded one. */
-    private static long position(DB db, KeeperInfo info, boolean primary) {
-        return KeeperInfo.reportOn(info, db.uid())
-                .map(pg -> primary ? Math.max(pg.walPosition(), db.status().walPosition()) : pg.replayedWalPosition())
-                .orElse(db.status().walPosition());
     }
 }

@@ -7,13 +7,12 @@ import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.DB;
 import io.pgha.model.Durations;
+import io.pgha.model.Uids;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +82,7 @@ public class OperationController {
         Instant scheduledAt = switchover ? body.instant("scheduledAt") : null;
         body.requireValid();
         Duration wait = timeout(timeoutParam);
-        String id = "op-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        String id = Uids.random("op-");
         String name = type.name().toLowerCase();
         access.update(name + " requested", null, cd -> request(cd, type, id, candidate, scheduledAt));
         log.info("event=operation-requested id={} type={} candidate={} scheduledAt={}", id, name,

@@ -7,6 +7,7 @@ import io.pgha.admin.web.JsonBody;
 import io.pgha.admin.web.Uids;
 import io.pgha.config.PghaProperties;
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
 import io.swagger.v3.oas.annotations.Operation;
@@ -118,7 +119,7 @@ public class KeeperController {
             keeper(cd, uid);
             Optional<DB> db = notPrimary(cd, uid, "remove");
             // With open admission a running keeper would be admitted again at once: the removal would not stick.
-            if (running && "open".equals(cd.cluster().spec().withDefaults().keeperAdmission())) {
+            if (running && cd.cluster().spec().effectiveKeeperAdmission() == ClusterSpec.KeeperAdmission.OPEN) {
                 throw ApiProblem.conflict("keeper " + uid + " is still running (its info is in the store) and "
                         + "keeperAdmission is open, so it would join again: stop it first, then remove it once its "
                         + "info expired");

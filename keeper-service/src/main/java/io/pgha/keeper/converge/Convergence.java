@@ -7,6 +7,7 @@ import io.pgha.keeper.postgres.PgCommandException;
 import io.pgha.keeper.postgres.PostgresConfig;
 import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
+import io.pgha.keeper.postgres.StopMode;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
@@ -130,8 +131,8 @@ public final class Convergence {
         }
         if (a instanceof KeeperAction.Stop stop) {
             log.info("action={} db={} mode={} reason=\"{}\"", stop.purpose().logName(), db == null ? "none" : db.uid(),
-                    stop.mode().pgCtl(), stop.reason());
-            pg.stop(stop.mode().pgCtl());
+                    stop.mode().name().toLowerCase(), stop.reason());
+            pg.stop(stop.mode());
         } else if (a instanceof KeeperAction.Initialize init) {
             initialize(db, cd, peers, init);
         } else if (a instanceof KeeperAction.WriteConfig w) {
@@ -194,7 +195,7 @@ public final class Convergence {
         switch (action.mode()) {
             case NEW -> {
                 log.info("action=initdb db={} reason=\"new cluster: {}\"", db.uid(), action.reason());
-                pg.stop("immediate");
+                pg.stop(StopMode.IMMEDIATE);
                 ClusterSpec.NewConfig newConfig = db.spec().newConfig() != null ? db.spec().newConfig()
                         : cd.cluster().spec().withDefaults().newConfig();
                 pg.initdb(superuser.username(), superuser.password(), newConfig);
@@ -209,7 +210,7 @@ public final class Convergence {
                             + pg.pgData() + " to adopt");
                 }
                 log.info("action=adopt db={} reason=\"initMode {}\"", db.uid(), action.mode());
-                pg.stop("fast");
+                pg.stop(StopMode.FAST);
                 if (!Files.exists(instanceParametersFile())) {
                     keepInstanceParameters(); // the adopted instance's own settings, before pgha rewrites the file
                 }
@@ -235,7 +236,7 @@ public final class Convergence {
         forgetInstanceParameters(); // a standby takes its configuration from the spec only
         Source source = Source.of(db, cd, peers).orElseThrow(() -> new PgCommandException(
                 "cannot resync db " + db.uid() + ": the address of the DB it follows is not known yet"));
-        pg.stop("fast");
+        pg.stop(StopMode.FAST);
         ResyncMethod method = ResyncMethod.choose(db.spec().usePgRewind(), pg.exists(),
                 pg.exists() && source.systemId() != null ? pg.systemId() : null, source.systemId());
         boolean rewound = false;

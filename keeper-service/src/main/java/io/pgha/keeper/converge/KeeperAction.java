@@ -1,5 +1,6 @@
 package io.pgha.keeper.converge;
 
+import io.pgha.keeper.postgres.StopMode;
 import io.pgha.model.DB;
 import java.util.List;
 import java.util.Set;
@@ -10,15 +11,6 @@ import java.util.Set;
  */
 sealed interface KeeperAction {
     String reason();
-
-    /** How PostgreSQL is stopped: {@code fast} (disconnect clients, clean shutdown) or {@code immediate}. */
-    enum StopMode {
-        FAST, IMMEDIATE;
-
-        String pgCtl() {
-            return name().toLowerCase();
-        }
-    }
 
     /** Nothing to do until something outside the keeper changes. */
     record Wait(String reason) implements KeeperAction {

@@ -1,6 +1,7 @@
 package io.pgha.keeper.converge;
 
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSnapshot;
 import io.pgha.model.DB;
 import io.pgha.model.KeeperInfo;
 import java.util.Map;
@@ -17,17 +18,7 @@ record Source(String host, int port, String systemId) {
         if (followed == null) {
             return Optional.empty();
         }
-        KeeperInfo info = peers.get(followed.spec().keeperUid());
-        if (info != null && info.postgres() != null && info.postgres().listenAddress() != null
-                && info.postgres().port() != null) {
-            String systemId = info.postgres().systemId() != null ? info.postgres().systemId()
-                    : followed.status().systemId();
-            return Optional.of(new Source(info.postgres().listenAddress(), info.postgres().port(), systemId));
-        }
-        if (followed.status().listenAddress() != null && followed.status().port() != null) {
-            return Optional.of(new Source(followed.status().listenAddress(), followed.status().port(),
-                    followed.status().systemId()));
-        }
-        return Optional.empty();
+        ClusterSnapshot snapshot = new ClusterSnapshot(cd, peers);
+        return snapshot.address(followed).map(a -> new Source(a.host(), a.port(), snapshot.systemId(followed)));
     }
 }

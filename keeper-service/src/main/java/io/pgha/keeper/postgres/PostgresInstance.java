@@ -125,15 +125,15 @@ public final class PostgresInstance {
                 logFile.toString(), "-w", "-t", Long.toString(timeout.toSeconds()), "-s");
     }
 
-    /** Stops the server; {@code fast} rolls back sessions and shuts down cleanly, {@code immediate} does not. */
-    public void stop(String mode) {
+    /** Stops the server (when it runs) and waits until it did. */
+    public void stop(StopMode mode) {
         if (!isRunning()) {
             return;
         }
         PgCommands.Result r = commands.run(timeout.plusSeconds(5), Map.of(), "pg_ctl", "stop", "-D",
-                pgData.toString(), "-m", mode, "-w", "-t", Long.toString(timeout.toSeconds()), "-s");
+                pgData.toString(), "-m", mode.pgCtl(), "-w", "-t", Long.toString(timeout.toSeconds()), "-s");
         if (!r.ok() && isRunning()) {
-            throw new PgCommandException("pg_ctl stop -m " + mode + " failed: " + r.output().strip());
+            throw new PgCommandException("pg_ctl stop -m " + mode.pgCtl() + " failed: " + r.output().strip());
         }
     }
 

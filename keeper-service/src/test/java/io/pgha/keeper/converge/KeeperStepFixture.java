@@ -117,11 +117,7 @@ final class KeeperStepFixture {
     KeeperStepFixture reassigned(String uid, DB.InitMode mode) {
         DB d = ownDb();
         dbs.remove(d.uid());
-        DB.Spec s = d.spec();
-        dbs.put(uid, new DB(uid, 1, T0, new DB.Spec(s.keeperUid(), s.role(), mode, s.followConfig(),
-                s.synchronousReplication(), s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(),
-                s.additionalWalSenders(), s.usePgRewind(), s.additionalReplicationSlots(), s.followers(), null, null,
-                s.automaticPgRestart()), DB.Status.unknown()));
+        dbs.put(uid, new DB(uid, 1, T0, d.spec().withInitialization(mode, null, null), DB.Status.unknown()));
         return this;
     }
 
@@ -131,37 +127,23 @@ final class KeeperStepFixture {
     }
 
     KeeperStepFixture synchronous(String... standbys) {
-        return spec(s -> new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), true, List.of(standbys),
-                s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(),
-                s.additionalReplicationSlots(), s.followers(), s.newConfig(), s.pitrConfig(), s.automaticPgRestart()));
+        return spec(s -> s.withSynchronous(true, List.of(standbys)));
     }
 
     KeeperStepFixture followers(String... followers) {
-        return spec(s -> new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(),
-                s.synchronousReplication(), s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(),
-                s.additionalWalSenders(), s.usePgRewind(), s.additionalReplicationSlots(), List.of(followers),
-                s.newConfig(), s.pitrConfig(), s.automaticPgRestart()));
+        return spec(s -> s.withFollowers(List.of(followers)));
     }
 
     KeeperStepFixture additionalSlots(String... names) {
-        return spec(s -> new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(),
-                s.synchronousReplication(), s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(),
-                s.additionalWalSenders(), s.usePgRewind(), List.of(names), s.followers(), s.newConfig(),
-                s.pitrConfig(), s.automaticPgRestart()));
+        return spec(s -> s.withAdditionalReplicationSlots(List.of(names)));
     }
 
     KeeperStepFixture pgParameters(Map<String, String> parameters) {
-        return spec(s -> new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(),
-                s.synchronousReplication(), s.synchronousStandbys(), parameters, s.pgHBA(), s.maxStandbys(),
-                s.additionalWalSenders(), s.usePgRewind(), s.additionalReplicationSlots(), s.followers(),
-                s.newConfig(), s.pitrConfig(), s.automaticPgRestart()));
+        return spec(s -> s.withPgParameters(parameters));
     }
 
     KeeperStepFixture automaticPgRestart(boolean on) {
-        return spec(s -> new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(),
-                s.synchronousReplication(), s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(),
-                s.additionalWalSenders(), s.usePgRewind(), s.additionalReplicationSlots(), s.followers(),
-                s.newConfig(), s.pitrConfig(), on));
+        return spec(s -> s.withAutomaticPgRestart(on));
     }
 
     /** The followed DB's keeper published nothing (its lease expired); only the DB status knows the address. */

@@ -2,6 +2,7 @@ package io.pgha.proxy.route;
 
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSnapshot;
 import io.pgha.model.DB;
 import io.pgha.model.KeeperInfo;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ public final class Router {
         if (cd == null) {
             return Routing.none(0, "no cluster data");
         }
+        ClusterSnapshot snapshot = new ClusterSnapshot(cd, keepers);
         long generation = cd.proxy().generation();
         List<String> enabled = cd.proxy().spec().enabledProxies();
         if (!enabled.isEmpty() && !enabled.contains(proxyUid)) {
@@ -34,7 +36,7 @@ public final class Router {
             reason = "no master named (proxy.spec.masterDbUid is empty)";
         } else {
             DB db = cd.dbs().get(named);
-            rw = db == null ? null : address(db, keepers.get(db.spec().keeperUid()));
+            rw = db == null ? null : backend(snapshot, db);
             if (rw == null) {
                 reason = "master " + named + " has no known address";
             }
@@ -42,22 +44,22 @@ public final class Router {
         List<Backend> readers = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         if (cd.cluster().status().phase() == Cluster.Phase.NORMAL) {
-            standbys(cd, keepers, maxLagBytes, readers, excluded);
+            standbys(snapshot, maxLagBytes, readers, excluded);
         }
         return new Routing(rw, readers, generation, reason, excluded);
     }
 
-    private static void standbys(ClusterData cd, Map<String, KeeperInfo> keepers, long maxLagBytes,
-                                 List<Backend> readers, List<String> excluded) {
+    private static void standbys(ClusterSnapshot snapshot, long maxLagBytes, List<Backend> readers,
+                                 List<String> excluded) {
+        ClusterData cd = snapshot.clusterData();
         String master = cd.cluster().status().master();
-        long primaryPosition = primaryPosition(cd, keepers, master);
+        long primaryPosition = snapshot.primaryPosition();
         for (DB db : cd.dbs().values().stream().sorted(java.util.Comparator.comparing(DB::uid)).toList()) {
             if (db.uid().equals(master) || db.uid().equals(cd.proxy().spec().masterDbUid())
                     || db.spec().role() != DB.Role.STANDBY) {
                 continue;
             }
-            KeeperInfo info = keepers.get(db.spec().keeperUid());
-            KeeperInfo.PostgresState pg = KeeperInfo.reportOn(info, db.uid()).orElse(null);
+            KeeperInfo.PostgresState pg = snapshot.report(db).orElse(null);
             String why = null;
             if (pg == null) {
                 why = "its keeper reports no instance of it";
@@ -68,7 +70,7 @@ public final class Router {
             } else if (primaryPosition - pg.replayedWalPosition() > maxLagBytes) {
                 why = "lag " + (primaryPosition - pg.replayedWalPosition()) + " bytes > max " + maxLagBytes;
             }
-            Backend b = why == null ? address(db, info) : null;
+            Backend b = why == null ? backend(snapshot, db) : null;
             if (why == null && b == null) {
                 why = "no known address";
             }
@@ -80,26 +82,7 @@ public final class Router {
         }
     }
 
-    /** The primary's last known WAL position: its keeper's report when it runs that DB, else the cluster data. */
-    private static long primaryPosition(ClusterData cd, Map<String, KeeperInfo> keepers, String master) {
-        DB db = master == null ? null : cd.dbs().get(master);
-        if (db == null) {
-            return 0;
-        }
-        long recorded = db.status().walPosition();
-        return KeeperInfo.reportOn(keepers.get(db.spec().keeperUid()), master)
-                .map(pg -> Math.max(recorded, pg.walPosition())).orElse(recorded);
-    }
-
-    /** Where the DB listens: as its keeper reports now, else as the sentinel last recorded. */
-    private static Backend address(DB db, KeeperInfo info) {
-        KeeperInfo.PostgresState pg = KeeperInfo.reportOn(info, db.uid()).orElse(null);
-        if (pg != null && pg.listenAddress() != null && pg.port() != null) {
-            return new Backend(db.uid(), pg.listenAddress(), pg.port());
-        }
-        if (db.status().listenAddress() != null && db.status().port() != null) {
-            return new Backend(db.uid(), db.status().listenAddress(), db.status().port());
-        }
-        return null;
+    private static Backend backend(ClusterSnapshot snapshot, DB db) {
+        return snapshot.address(db).map(a -> new Backend(db.uid(), a.host(), a.port())).orElse(null);
     }
 }

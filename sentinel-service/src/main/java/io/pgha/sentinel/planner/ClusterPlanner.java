@@ -77,7 +77,7 @@ public final class ClusterPlanner {
         void keepers() {
             for (KeeperInfo info : obs.keepers().values()) {
                 if (!cd.keepers().containsKey(info.uid())) {
-                    if ("registered".equals(spec.keeperAdmission())) {
+                    if (spec.effectiveKeeperAdmission() == ClusterSpec.KeeperAdmission.REGISTERED) {
                         continue; // only keepers added through the admin API take part
                     }
                     cd = cd.withKeeper(new Keeper(info.uid(), 1,
@@ -231,7 +231,7 @@ public final class ClusterPlanner {
         void initialize() {
             String master = cd.cluster().status().master();
             if (master == null || !cd.dbs().containsKey(master)) {
-                Optional<Keeper> chosen = "existing".equals(spec.initMode())
+                Optional<Keeper> chosen = spec.effectiveInitMode() == ClusterSpec.InitMode.EXISTING
                         ? Optional.ofNullable(cd.keepers().get(spec.existingConfig().keeperUid()))
                                 .filter(k -> k.status().healthy())
                         : eligibleKeepers().stream().filter(k -> k.spec().priority() > 0).findFirst();
@@ -239,7 +239,7 @@ public final class ClusterPlanner {
                     setMessage("initializing: waiting for a healthy keeper to become the first master");
                     return;
                 }
-                DB.InitMode mode = "existing".equals(spec.initMode()) ? DB.InitMode.EXISTING : DB.InitMode.NEW;
+                DB.InitMode mode = spec.effectiveInitMode() == ClusterSpec.InitMode.EXISTING ? DB.InitMode.EXISTING : DB.InitMode.NEW;
                 DB db = new DB(ids.next(), 1, now, dbSpec(chosen.get().uid(), DB.Role.MASTER, mode, null,
                         List.of(), List.of()), null);
                 cd = cd.withDb(db).withCluster(cd.cluster().withStatus(cd.cluster().status().withMaster(db.uid())
@@ -837,7 +837,7 @@ public final class ClusterPlanner {
 
         /** Healthy keepers that may hold a DB, highest priority first. */
         private List<Keeper> eligibleKeepers() {
-            boolean registeredOnly = "registered".equals(spec.keeperAdmission());
+            boolean registeredOnly = spec.effectiveKeeperAdmission() == ClusterSpec.KeeperAdmission.REGISTERED;
             return cd.keepers().values().stream()
                     .filter(k -> k.status().healthy() && !k.status().forceFail())
                     .filter(k -> !registeredOnly || k.spec().admitted())
@@ -857,10 +857,7 @@ public final class ClusterPlanner {
         }
 
         private static DB.Spec withSync(DB.Spec s, boolean synchronous, List<String> standbys) {
-            return new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), synchronous, standbys,
-                    s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(),
-                    s.additionalReplicationSlots(), s.followers(), s.newConfig(), s.pitrConfig(),
-                    s.automaticPgRestart());
+            return s.withSynchronous(synchronous, standbys);
         }
 
         /**
@@ -869,10 +866,7 @@ public final class ClusterPlanner {
          */
         private DB refresh(DB db, DB.Role role, String follows, List<String> sync, List<String> followers) {
             DB.Spec s = dbSpec(db.spec().keeperUid(), role, db.spec().initMode(), follows, sync, followers);
-            return update(db, new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(),
-                    s.synchronousReplication(), s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(),
-                    s.additionalWalSenders(), s.usePgRewind(), s.additionalReplicationSlots(), s.followers(),
-                    db.spec().newConfig(), db.spec().pitrConfig(), s.automaticPgRestart()));
+            return update(db, s.withInitialization(s.initMode(), db.spec().newConfig(), db.spec().pitrConfig()));
         }
 
         /** The DB with a new spec and the next generation, or unchanged when the spec is the same. */

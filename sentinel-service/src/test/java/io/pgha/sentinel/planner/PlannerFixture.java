@@ -257,9 +257,7 @@ final class PlannerFixture {
     PlannerFixture synchronous(String masterDb, List<String> specSet, List<String> inSync) {
         DB m = dbs.get(masterDb);
         DB.Spec s = m.spec();
-        DB.Spec ns = new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), true, specSet,
-                s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(),
-                s.additionalReplicationSlots(), s.followers(), s.newConfig(), s.pitrConfig(), s.automaticPgRestart());
+        DB.Spec ns = s.withSynchronous(true, specSet);
         DB.Status st = m.status();
         dbs.put(masterDb, new DB(m.uid(), m.generation(), m.changeTime(), ns, new DB.Status(st.healthy(),
                 st.currentGeneration(), st.listenAddress(), st.port(), st.systemId(), st.timelineId(), st.walPosition(),
@@ -443,10 +441,7 @@ final class PlannerFixture {
     }
 
     private static DB.Spec withFollowers(DB.Spec s, List<String> followers) {
-        return new DB.Spec(s.keeperUid(), s.role(), s.initMode(), s.followConfig(), s.synchronousReplication(),
-                s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(),
-                s.usePgRewind(), s.additionalReplicationSlots(), followers, s.newConfig(), s.pitrConfig(),
-                s.automaticPgRestart());
+        return s.withFollowers(followers);
     }
 
     private DB.Status status(long timeline, long wal) {
