@@ -2,6 +2,7 @@ package io.pgha.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -181,9 +182,6 @@ public record ClusterSpec(
         }
         validateInit(s, v);
         v.oneOf("role", s.role, ROLES);
-        // Refused until implemented, rather than accepted and ignored (a standby cluster would run as a primary).
-        v.require(!"standby".equals(s.role), "role", "standby (a cluster that follows an external primary) is not"
-                + " implemented in this version; use master");
         if ("standby".equals(s.role) && (s.standbyConfig == null || s.standbyConfig.isEmpty())) {
             v.fail("standbyConfig", "required when role is standby (primaryConninfo or restoreCommand)");
         }
@@ -205,11 +203,27 @@ public record ClusterSpec(
         return v.violations();
     }
 
-    private static void validateInit(ClusterSpec s, Validator v) {
-        v.oneOf("initMode", s.initMode, INIT_MODES);
-        // Refused until implemented, rather than accepted and ignored (it used to initdb a new, empty cluster).
+    /**
+     * Every problem of a spec an operator submits (admin API, the sentinel's initial spec): {@link #validate()}
+     * plus the options this version does not implement, refused with the field's name rather than accepted and
+     * ignored. Stored cluster data is judged by {@code validate()} alone, so that a cluster whose spec was
+     * accepted by an earlier version goes on being managed (its init mode is history by now).
+     */
+    public List<Violation> validateSubmission() {
+        ClusterSpec s = withDefaults();
+        Validator v = new Validator();
+        // initMode=pitr used to initdb a new, empty cluster; role=standby used to run a primary of its own.
         v.require(!"pitr".equals(s.initMode), "initMode", "pitr (restore a base backup and replay archived WAL) is"
                 + " not implemented in this version; use new or existing");
+        v.require(!"standby".equals(s.role), "role", "standby (a cluster that follows an external primary) is not"
+                + " implemented in this version; use master");
+        List<Violation> all = new ArrayList<>(validate());
+        all.addAll(v.violations());
+        return all;
+    }
+
+    private static void validateInit(ClusterSpec s, Validator v) {
+        v.oneOf("initMode", s.initMode, INIT_MODES);
         if ("existing".equals(s.initMode) && (s.existingConfig == null || isBlank(s.existingConfig.keeperUid()))) {
             v.fail("existingConfig.keeperUid", "required when initMode is existing");
         }
@@ -226,9 +240,9 @@ public record ClusterSpec(
         v.singleLine("newConfig.locale", s.newConfig.locale());
     }
 
-    /** Throws {@link InvalidSpecException} listing every violation, or returns this spec. */
+    /** Throws {@link InvalidSpecException} listing every violation of a submitted spec, or returns this spec. */
     public ClusterSpec requireValid() {
-        List<Violation> violations = validate();
+        List<Violation> violations = validateSubmission();
         if (!violations.isEmpty()) {
             throw new InvalidSpecException(violations);
         }

@@ -79,19 +79,19 @@ class ClusterSpecValidationTest {
     @ParameterizedTest(name = "{0}: reported on {2}")
     @MethodSource("rules")
     void aBrokenRuleIsReportedOnItsField(String name, String broken, String field, String fixed) {
-        assertThat(ClusterSpecTest.read(broken).validate()).extracting(Violation::field).containsExactly(field);
+        assertThat(ClusterSpecTest.read(broken).validateSubmission()).extracting(Violation::field).containsExactly(field);
     }
 
     @ParameterizedTest(name = "{0}: a valid value passes")
     @MethodSource("rules")
     void theValidCounterpartPasses(String name, String broken, String field, String fixed) {
-        assertThat(ClusterSpecTest.read(fixed).validate()).isEmpty();
+        assertThat(ClusterSpecTest.read(fixed).validateSubmission()).isEmpty();
     }
 
     @ParameterizedTest(name = "every problem at once")
     @MethodSource("allAtOnce")
     void everyProblemIsReportedAtOnce(String spec, int expected) {
-        assertThat(ClusterSpecTest.read(spec).validate()).hasSize(expected);
+        assertThat(ClusterSpecTest.read(spec).validateSubmission()).hasSize(expected);
     }
 
     static Stream<Arguments> allAtOnce() {

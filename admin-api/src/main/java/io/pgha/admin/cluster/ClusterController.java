@@ -150,7 +150,7 @@ public class ClusterController {
     }
 
     static void requireValid(ClusterSpec spec) {
-        List<Violation> violations = spec.validate();
+        List<Violation> violations = spec.validateSubmission();
         if (!violations.isEmpty()) {
             throw ApiProblem.invalid(violations.size() + " invalid spec field(s): " + violations.stream()
                     .map(Violation::toString).reduce((a, b) -> a + "; " + b).orElse(""), violations);

@@ -197,8 +197,15 @@ public final class ClusterViewMonitor implements SmartLifecycle {
         }
     }
 
+    /** Decodes and validates: cluster data that breaks its own rules routes nobody anywhere new. */
     private ClusterData parseClusterData(String json) {
-        return JsonCodec.read(json, ClusterData.class, "cluster data at " + store.root() + StoreKeys.CLUSTER_DATA);
+        String what = "cluster data at " + store.root() + StoreKeys.CLUSTER_DATA;
+        ClusterData cd = JsonCodec.read(json, ClusterData.class, what);
+        var problems = cd.validate();
+        if (!problems.isEmpty()) {
+            throw new MalformedDocumentException(what, problems.toString());
+        }
+        return cd;
     }
 
     /** Routes by the current view, waits for the ended connections to close, then acknowledges. */
