@@ -8,6 +8,7 @@ import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.EffectiveSpec;
 import io.pgha.model.DB;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
@@ -75,7 +76,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private final Instant startTime;
     private volatile boolean leader;
     private volatile Instant lastSuccess;
-    private volatile Duration sleepInterval = ClusterSpec.empty().sleepIntervalDuration();
+    private volatile Duration sleepInterval = ClusterSpec.empty().effective().sleepInterval();
     private ScheduledExecutorService executor;
     private ScheduledExecutorService probeExecutor;
     private LeaderElection election;
@@ -217,7 +218,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             problem("cluster data is invalid, not acting on it: " + problems);
             return;
         }
-        sleepInterval = current.cluster().spec().sleepIntervalDuration();
+        EffectiveSpec spec = current.cluster().spec().effective();
+        sleepInterval = spec.sleepInterval();
         lastRead = current;
         Map<String, Observations.Sighting> seen = sight(infos, current, now);
         if (!leading()) {
@@ -259,14 +261,10 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                 || Duration.between(e.getValue().changedAt(), now).compareTo(SIGHTING_MEMORY) > 0);
         Instant latest = infos.size() < 2 ? null : infos.keySet().stream().map(sightings::get)
                 .map(Observations.Sighting::changedAt).max(Instant::compareTo).orElse(null);
-        Duration twoReports = specOf(cd).sleepIntervalDuration().multipliedBy(2);
+        Duration twoReports = cd.cluster().spec().effective().reportStaleAfter();
         outages.grace(twoReports);
         outages.keepersLastChanged(latest, twoReports, now);
         return Map.copyOf(sightings);
-    }
-
-    private static ClusterSpec specOf(ClusterData cd) {
-        return cd.cluster().spec().withDefaults();
     }
 
     /**
@@ -277,6 +275,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private void probeSafely() {
         try {
             ClusterData cd = lastRead;
+            EffectiveSpec spec = cd == null ? null : cd.cluster().spec().effective();
             // Followers probe too: a sentinel elected because the leader went down with the master's node has the
             // evidence already, instead of starting to gather it once elected.
             Optional<DB> master = cd == null ? Optional.empty() : cd.masterDb()
@@ -284,13 +283,13 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                             && m.status().port() != null);
             Observations.Sighting seen = master.map(m -> sightings.get(m.spec().keeperUid())).orElse(null);
             boolean silent = master.isPresent() && (seen == null || Duration.between(seen.changedAt(),
-                    clock.instant()).compareTo(specOf(cd).sleepIntervalDuration()) >= 0);
+                    clock.instant()).compareTo(spec.sleepInterval()) >= 0);
             if (!silent || outages.ongoing()) {
                 prober.clear();
                 return;
             }
             if (Duration.between(seen == null ? startTime : seen.changedAt(), clock.instant())
-                    .compareTo(specOf(cd).failIntervalDuration()) >= 0) {
+                    .compareTo(spec.failInterval()) >= 0) {
                 // Past failInterval the planner may fail it now: decide within a probe period, not the next loop.
                 triggered.set(true);
             }
@@ -350,7 +349,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                 lastNoCandidate = n.why();
             }
         } else if (e instanceof PlanEvent.KeeperFailed f) {
-            log.info("sentinel={} keeper={} failed: {}", uid, f.keeperUid(), f.why());
+            log.info("sentinel={} keeper={} failed: {}", uid, f.keeperUid(), f.evidence().describe());
         } else if (e instanceof PlanEvent.DbAssigned a) {
             log.info("sentinel={} action=assign db={} keeper={} reason=\"{}\"", uid, a.dbUid(), a.keeperUid(),
                     a.why());

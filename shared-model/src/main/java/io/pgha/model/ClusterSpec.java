@@ -249,7 +249,13 @@ public record ClusterSpec(
         return this;
     }
 
-    // Typed views of the effective spec, for the services (call on a validated spec).
+    /**
+     * The typed spec the services read: defaults applied, durations parsed, modes as enums. Throws
+     * {@link InvalidSpecException} when this spec is not valid; callers hold validated cluster data.
+     */
+    public EffectiveSpec effective() {
+        return EffectiveSpec.of(this);
+    }
 
     /** How the cluster's first master is made. */
     public enum InitMode { NEW, EXISTING, PITR }
@@ -259,50 +265,6 @@ public record ClusterSpec(
 
     /** A cluster of its own, or one that follows an external primary. */
     public enum Role { MASTER, STANDBY }
-
-    public InitMode effectiveInitMode() {
-        return InitMode.valueOf(or(initMode, DEFAULT_INIT_MODE).toUpperCase(java.util.Locale.ROOT));
-    }
-
-    public KeeperAdmission effectiveKeeperAdmission() {
-        return KeeperAdmission.valueOf(or(keeperAdmission, DEFAULT_KEEPER_ADMISSION).toUpperCase(java.util.Locale.ROOT));
-    }
-
-    public Role effectiveRole() {
-        return Role.valueOf(or(role, DEFAULT_ROLE).toUpperCase(java.util.Locale.ROOT));
-    }
-
-    public Duration sleepIntervalDuration() {
-        return Durations.parse(or(sleepInterval, DEFAULT_SLEEP_INTERVAL));
-    }
-
-    public Duration requestTimeoutDuration() {
-        return Durations.parse(or(requestTimeout, DEFAULT_REQUEST_TIMEOUT));
-    }
-
-    public Duration failIntervalDuration() {
-        return Durations.parse(or(failInterval, DEFAULT_FAIL_INTERVAL));
-    }
-
-    public Duration convergenceTimeoutDuration() {
-        return Durations.parse(or(convergenceTimeout, DEFAULT_CONVERGENCE_TIMEOUT));
-    }
-
-    public Duration initTimeoutDuration() {
-        return Durations.parse(or(initTimeout, DEFAULT_INIT_TIMEOUT));
-    }
-
-    public Duration syncTimeoutDuration() {
-        return Durations.parse(or(syncTimeout, DEFAULT_SYNC_TIMEOUT));
-    }
-
-    public Duration proxyCheckIntervalDuration() {
-        return Durations.parse(or(proxyCheckInterval, DEFAULT_PROXY_CHECK_INTERVAL));
-    }
-
-    public Duration proxyTimeoutDuration() {
-        return Durations.parse(or(proxyTimeout, DEFAULT_PROXY_TIMEOUT));
-    }
 
     private static boolean isBlank(String s) {
         return s == null || s.isBlank();

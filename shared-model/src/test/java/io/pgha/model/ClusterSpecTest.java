@@ -62,14 +62,26 @@ class ClusterSpecTest {
     }
 
     @Test
-    void theEffectiveModesAreTyped() {
-        ClusterSpec defaults = ClusterSpec.empty();
-        assertThat(defaults.effectiveInitMode()).isEqualTo(ClusterSpec.InitMode.NEW);
-        assertThat(defaults.effectiveKeeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.OPEN);
-        assertThat(defaults.effectiveRole()).isEqualTo(ClusterSpec.Role.MASTER);
-        ClusterSpec set = read("{\"initMode\":\"existing\",\"keeperAdmission\":\"registered\"}");
-        assertThat(set.effectiveInitMode()).isEqualTo(ClusterSpec.InitMode.EXISTING);
-        assertThat(set.effectiveKeeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.REGISTERED);
+    void theEffectiveSpecIsTyped() {
+        EffectiveSpec defaults = ClusterSpec.empty().effective();
+        assertThat(defaults.initMode()).isEqualTo(ClusterSpec.InitMode.NEW);
+        assertThat(defaults.keeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.OPEN);
+        assertThat(defaults.role()).isEqualTo(ClusterSpec.Role.MASTER);
+        assertThat(defaults.dbWaitReadyTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(defaults.requestTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(defaults.standbyLimit()).isEqualTo(3);
+        EffectiveSpec set = read("{\"initMode\":\"existing\",\"existingConfig\":{\"keeperUid\":\"k1\"},"
+                + "\"keeperAdmission\":\"registered\",\"maxStandbys\":2}").effective();
+        assertThat(set.initMode()).isEqualTo(ClusterSpec.InitMode.EXISTING);
+        assertThat(set.keeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.REGISTERED);
+        assertThat(set.standbyLimit()).isEqualTo(2);
+    }
+
+    @Test
+    void anInvalidSpecHasNoEffectiveSpec() {
+        assertThatThrownBy(() -> read("{\"failInterval\":\"soon\",\"initMode\":\"magic\"}").effective())
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.violations())
+                        .extracting(Violation::field).contains("failInterval", "initMode"));
     }
 
     @Test
@@ -96,11 +108,11 @@ class ClusterSpecTest {
     }
 
     @Test
-    void typedAccessorsReturnTheEffectiveDurations() {
-        ClusterSpec s = read("{\"failInterval\":\"1m30s\"}");
-        assertThat(s.failIntervalDuration()).isEqualTo(Duration.ofSeconds(90));
-        assertThat(s.sleepIntervalDuration()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(s.proxyTimeoutDuration()).isEqualTo(Duration.ofSeconds(4));
+    void theEffectiveDurationsAreParsed() {
+        EffectiveSpec s = read("{\"failInterval\":\"1m30s\"}").effective();
+        assertThat(s.failInterval()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.sleepInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.proxyTimeout()).isEqualTo(Duration.ofSeconds(4));
     }
 
     @Test

@@ -119,7 +119,7 @@ public class KeeperController {
             keeper(cd, uid);
             Optional<DB> db = notPrimary(cd, uid, "remove");
             // With open admission a running keeper would be admitted again at once: the removal would not stick.
-            if (running && cd.cluster().spec().effectiveKeeperAdmission() == ClusterSpec.KeeperAdmission.OPEN) {
+            if (running && cd.cluster().spec().effective().keeperAdmission() == ClusterSpec.KeeperAdmission.OPEN) {
                 throw ApiProblem.conflict("keeper " + uid + " is still running (its info is in the store) and "
                         + "keeperAdmission is open, so it would join again: stop it first, then remove it once its "
                         + "info expired");

@@ -197,7 +197,7 @@ public final class Convergence {
                 log.info("action=initdb db={} reason=\"new cluster: {}\"", db.uid(), action.reason());
                 pg.stop(StopMode.IMMEDIATE);
                 ClusterSpec.NewConfig newConfig = db.spec().newConfig() != null ? db.spec().newConfig()
-                        : cd.cluster().spec().withDefaults().newConfig();
+                        : cd.cluster().spec().effective().newConfig();
                 pg.initdb(superuser.username(), superuser.password(), newConfig);
                 log.info("initdb db={} done in {} ms", db.uid(), millisSince(t0));
                 keepInstanceParameters();
@@ -255,7 +255,7 @@ public final class Convergence {
         }
         if (!rewound) {
             long t0 = System.nanoTime();
-            Duration limit = cd.cluster().spec().syncTimeoutDuration();
+            Duration limit = cd.cluster().spec().effective().syncTimeout();
             log.info("action=basebackup db={} source={}:{} reason=\"{}\"", db.uid(), source.host(), source.port(),
                     method.rewind() ? "pg_rewind failed" : method.reason());
             try {

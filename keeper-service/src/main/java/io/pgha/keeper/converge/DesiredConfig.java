@@ -2,7 +2,8 @@ package io.pgha.keeper.converge;
 
 import io.pgha.keeper.postgres.PostgresConfig;
 import io.pgha.model.ClusterData;
-import io.pgha.model.ClusterSpec;
+import io.pgha.model.EffectiveSpec;
+import io.pgha.model.EffectiveSpec;
 import io.pgha.model.DB;
 import io.pgha.model.KeeperInfo;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
     static DesiredConfig render(ConfigSettings s, DB db, ClusterData cd, Map<String, KeeperInfo> peers,
                                 Map<String, String> instanceParameters, boolean syncGateClosed,
                                 boolean writesFenced, boolean running) {
-        ClusterSpec spec = cd.cluster().spec().withDefaults();
+        EffectiveSpec spec = cd.cluster().spec().effective();
         int maxStandbys = db.spec().maxStandbys() > 0 ? db.spec().maxStandbys() : spec.maxStandbys();
         int walSenders = maxStandbys + Math.max(db.spec().additionalWalSenders(), 0);
         int slots = walSenders + db.spec().additionalReplicationSlots().size();

@@ -7,6 +7,7 @@ import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.EffectiveSpec;
 import io.pgha.model.DB;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
@@ -55,8 +56,8 @@ public final class KeeperLoop implements SmartLifecycle {
     private boolean lastSeenRunning;
     private int failures;
     private long nextRunNanos;
-    private Duration sleepInterval = ClusterSpec.empty().sleepIntervalDuration();
-    private volatile Duration failInterval = ClusterSpec.empty().failIntervalDuration();
+    private Duration sleepInterval = ClusterSpec.empty().effective().sleepInterval();
+    private volatile Duration failInterval = ClusterSpec.empty().effective().failInterval();
     /** When the last cluster data read that named this keeper's DB the master was sent (start: the keeper's start). */
     private volatile Instant lastConfirmed;
     private ScheduledExecutorService fenceExecutor;
@@ -172,8 +173,9 @@ public final class KeeperLoop implements SmartLifecycle {
             if (!problems.isEmpty()) {
                 throw new MalformedDocumentException("cluster data", problems.toString());
             }
-            sleepInterval = cd.cluster().spec().sleepIntervalDuration();
-            failInterval = cd.cluster().spec().failIntervalDuration();
+            EffectiveSpec spec = cd.cluster().spec().effective();
+            sleepInterval = spec.sleepInterval();
+            failInterval = spec.failInterval();
             clusterUid = cd.cluster().uid();
             if (confirmedMaster(cd)) {
                 lastConfirmed = sent;

@@ -2,6 +2,7 @@ package io.pgha.proxy.view;
 
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.EffectiveSpec;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
 import io.pgha.model.MalformedDocumentException;
@@ -74,8 +75,8 @@ public final class ClusterViewMonitor implements SmartLifecycle {
 
     private volatile EphemeralRegistration registration;
     private volatile Routing routing = Routing.none(0, "not started");
-    private volatile Duration proxyTimeout = ClusterSpec.empty().proxyTimeoutDuration();
-    private volatile Duration checkInterval = ClusterSpec.empty().proxyCheckIntervalDuration();
+    private volatile Duration proxyTimeout = ClusterSpec.empty().effective().proxyTimeout();
+    private volatile Duration checkInterval = ClusterSpec.empty().effective().proxyCheckInterval();
     private volatile long confirmedAtNanos;
     private volatile Instant confirmedAt;
     private volatile String problem = "cluster data not read yet";
@@ -210,9 +211,9 @@ public final class ClusterViewMonitor implements SmartLifecycle {
 
     /** Routes by the current view, waits for the ended connections to close, then acknowledges. */
     private void applyView() {
-        ClusterSpec spec = clusterData == null ? ClusterSpec.empty() : clusterData.cluster().spec();
-        proxyTimeout = spec.proxyTimeoutDuration();
-        checkInterval = spec.proxyCheckIntervalDuration();
+        EffectiveSpec spec = (clusterData == null ? ClusterSpec.empty() : clusterData.cluster().spec()).effective();
+        proxyTimeout = spec.proxyTimeout();
+        checkInterval = spec.proxyCheckInterval();
         Routing next = Router.route(clusterData, keepers, uid, maxLagBytes);
         ProxyServer.Closing closing = server.apply(next);
         if (!closing.await(CLOSE_WAIT)) {

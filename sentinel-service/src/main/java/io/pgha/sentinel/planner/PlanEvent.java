@@ -12,11 +12,19 @@ public sealed interface PlanEvent {
                          long timeline, long walPosition, FailureEvidence evidence, String why) implements PlanEvent {
     }
 
-    /** The master is failed but nobody may replace it; {@code why} lists each standby's disqualification. */
-    record NoCandidate(String why) implements PlanEvent {
+    /**
+     * The master is failed but nobody may replace it: the failure, each standby's disqualification, and
+     * {@code why}, the one line an operator reads (also the cluster's status message).
+     */
+    record NoCandidate(String masterDb, FailureEvidence failure, java.util.List<Disqualification> refused,
+                       String why) implements PlanEvent {
+        public NoCandidate {
+            refused = java.util.List.copyOf(refused);
+        }
     }
 
-    record KeeperFailed(String keeperUid, String why) implements PlanEvent {
+    /** A keeper that was healthy is failed now, on this evidence. */
+    record KeeperFailed(String keeperUid, FailureEvidence evidence) implements PlanEvent {
     }
 
     record DbAssigned(String dbUid, String keeperUid, String why) implements PlanEvent {
