@@ -3,7 +3,7 @@ package io.pgha.keeper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pgha.keeper.converge.KeeperLoop;
-import io.pgha.keeper.converge.KeeperView;
+import io.pgha.keeper.postgres.Observation;
 
 /** The keeper's metrics (docs/keeper.md), read from the loop's latest view at scrape time. */
 final class KeeperMetrics {
@@ -13,8 +13,9 @@ final class KeeperMetrics {
     static void register(MeterRegistry registry, KeeperLoop loop) {
         Gauge.builder("pgha.keeper.postgres.up", loop, l -> l.view().observation().healthy() ? 1 : 0)
                 .description("1 while PostgreSQL runs and answers").register(registry);
-        for (String role : new String[] {"primary", "standby", "unknown"}) {
-            Gauge.builder("pgha.keeper.role", loop, l -> role.equals(role(l.view())) ? 1 : 0).tag("role", role)
+        for (Observation.Role role : Observation.Role.values()) {
+            Gauge.builder("pgha.keeper.role", loop, l -> l.view().observation().role() == role ? 1 : 0)
+                    .tag("role", role.label())
                     .description("1 for the role PostgreSQL runs in").register(registry);
         }
         Gauge.builder("pgha.keeper.timeline", loop, l -> l.view().observation().timelineId()).register(registry);
@@ -32,12 +33,5 @@ final class KeeperMetrics {
         Gauge.builder("pgha.keeper.converge.last.success", loop,
                         l -> l.lastConverge() == null ? 0 : l.lastConverge().toEpochMilli() / 1000.0)
                 .description("time of the last loop with usable cluster data, epoch seconds").register(registry);
-    }
-
-    private static String role(KeeperView v) {
-        if (!v.observation().healthy()) {
-            return "unknown";
-        }
-        return v.observation().inRecovery() ? "standby" : "primary";
     }
 }

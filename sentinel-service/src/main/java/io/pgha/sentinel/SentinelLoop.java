@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.pgha.concurrent.DaemonExecutors;
+import io.pgha.concurrent.PacedLoop;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterHistory;
@@ -39,10 +41,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -70,19 +70,22 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private final Clock clock;
     private final MeterRegistry metrics;
     private final Timer planTimer;
-    private final AtomicBoolean triggered = new AtomicBoolean(true);
+    /**
+     * Every sentinel reads every sleepInterval and whenever a keeper reports, so that what it knows of the keepers
+     * (when it saw each report) and of the store's outages is current the moment it wins an election; only the
+     * leader also runs on every other watched change, and plans.
+     */
+    private final PacedLoop loop = new PacedLoop("sentinel-loop", MIN_GAP, () -> this.sleepInterval, 0, this::check,
+            e -> problem("check failed: " + e.getMessage()));
     /** A keeper published a report: every sentinel reads then, so that when it saw each report is exact. */
-    private final AtomicBoolean keeperReported = new AtomicBoolean();
     private final Instant startTime;
     private volatile boolean leader;
     private volatile Instant lastSuccess;
     private volatile Duration sleepInterval = ClusterSpec.empty().effective().sleepInterval();
-    private ScheduledExecutorService executor;
     private ScheduledExecutorService probeExecutor;
     private LeaderElection election;
     private EphemeralRegistration registration;
     private StoreWatch watch;
-    private long nextRunNanos;
     private String lastProblem;
     private String lastNoCandidate;
     /** What each keeper last published and when this sentinel saw it change; kept a while after it vanished. */
@@ -129,7 +132,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     public void isLeader() {
         log.info("sentinel={} role=leader reason=\"won the election\"", uid);
         leader = true;
-        triggered.set(true);
+        loop.trigger();
     }
 
     @Override
@@ -140,55 +143,32 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
 
     @Override
     public synchronized void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sentinel-loop");
-            t.setDaemon(true);
-            return t;
-        });
         registration = new EphemeralRegistration(repository.store(), StoreKeys.sentinel(uid), LEASE_TTL);
         registration.update(JsonCodec.write(new SentinelInfo(uid, instanceId, startTime, clock.instant())));
         election = new LeaderElection(repository.store(), StoreKeys.SENTINEL_LEADER, uid, LEASE_TTL, this);
         election.start();
         try {
             watch = repository.store().watch("", true, events -> {
-                triggered.set(true);
                 if (events.stream().anyMatch(e -> e.key().startsWith(StoreKeys.KEEPERS))) {
-                    keeperReported.set(true);
+                    loop.trigger();
+                } else {
+                    triggerIfLeading();
                 }
             });
         } catch (StoreException e) {
             log.warn("watch not started ({}): polling every sleepInterval", e.getMessage());
         }
-        executor.scheduleWithFixedDelay(this::tickSafely, 0, MIN_GAP.toMillis(), TimeUnit.MILLISECONDS);
-        probeExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sentinel-probe");
-            t.setDaemon(true);
-            return t;
-        });
+        loop.start();
+        probeExecutor = DaemonExecutors.single("sentinel-probe");
         probeExecutor.scheduleWithFixedDelay(this::probeSafely, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         log.info("sentinel={} started", uid);
     }
 
-    /**
-     * Every sentinel reads every sleepInterval and whenever a keeper reports, so that what it knows of the keepers
-     * (when it saw each report) and of the store's outages is current the moment it wins an election; only the
-     * leader also runs on every other watched change, and plans.
-     */
-    private void tickSafely() {
-        long now = System.nanoTime();
-        boolean changed = triggered.getAndSet(false);
-        boolean reported = keeperReported.getAndSet(false);
-        if (!(changed && leader) && !reported && now - nextRunNanos < 0) {
-            return;
-        }
-        nextRunNanos = now + sleepInterval.toNanos();
-        try {
-            check();
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (RuntimeException | Error e) {
-            problem("check failed: " + e.getMessage());
+    /** The leader plans on every watched change, on a probe's news, after a conflict; a follower only reads. */
+    private void triggerIfLeading() {
+        if (leader) {
+            loop.trigger();
         }
     }
 
@@ -234,7 +214,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             CasResult r = repository.putClusterData(plan.next(), read.get().revision());
             if (!r.succeeded()) {
                 log.info("cluster data changed concurrently: re-reading and re-planning");
-                triggered.set(true);
+                loop.trigger();
                 return;
             }
         }
@@ -291,12 +271,12 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             if (Duration.between(seen == null ? startTime : seen.changedAt(), clock.instant())
                     .compareTo(spec.failInterval()) >= 0) {
                 // Past failInterval the planner may fail it now: decide within a probe period, not the next loop.
-                triggered.set(true);
+                triggerIfLeading();
             }
             DB m = master.get();
             prober.retainOnly(m.uid());
             if (prober.probe(m.uid(), m.status().listenAddress(), m.status().port())) {
-                triggered.set(true);
+                triggerIfLeading();
             }
         } catch (RuntimeException e) {
             log.debug("probe failed: {}", e.toString());
@@ -324,7 +304,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             log.info("sentinel={} action=create-cluster uid={} reason=\"no cluster data; initial spec given\"", uid,
                     cluster.uid());
         }
-        triggered.set(true);
+        loop.trigger();
     }
 
     private void report(PlanEvent e, Instant now) {
@@ -431,10 +411,10 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
 
     @Override
     public synchronized void stop() {
-        if (executor == null) {
+        if (!loop.running()) {
             return;
         }
-        executor.shutdownNow();
+        loop.stop(Duration.ZERO);
         probeExecutor.shutdownNow();
         if (watch != null) {
             watch.close();
@@ -454,12 +434,11 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        executor = null;
         leader = false;
     }
 
     @Override
     public synchronized boolean isRunning() {
-        return executor != null;
+        return loop.running();
     }
 }

@@ -1,10 +1,10 @@
 package io.pgha.config;
 
+import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.store.ClusterStore;
 import io.pgha.store.StoreException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -58,11 +58,7 @@ public final class StoreConnectivity implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "store-connectivity");
-            t.setDaemon(true);
-            return t;
-        });
+        executor = DaemonExecutors.single("store-connectivity");
         executor.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -57,8 +57,29 @@ public record ClusterSnapshot(ClusterData clusterData, Map<String, KeeperInfo> k
 
     /** The elected master's WAL position, or 0 without a master. */
     public long primaryPosition() {
-        String master = clusterData.cluster().status().master();
-        DB db = master == null ? null : clusterData.dbs().get(master);
-        return db == null ? 0 : walPosition(db, true);
+        return master().map(db -> walPosition(db, true)).orElse(0L);
+    }
+
+    /** The elected master's DB. */
+    public Optional<DB> master() {
+        return clusterData.masterDb();
+    }
+
+    /**
+     * How far a standby's replayed position is behind the elected master's WAL position, as the cluster knows
+     * them (live, else recorded): 0 at or ahead of it; empty without a master.
+     */
+    public Optional<Long> lag(long replayedPosition) {
+        return master().map(m -> Math.max(0, walPosition(m, true) - replayedPosition));
+    }
+
+    /**
+     * Like {@link #lag(long)}, but only against a master whose keeper reports it running as a primary now: what a
+     * keeper's health probe may promise a load balancer (a standby of a master that is down is not "within N
+     * bytes of the master").
+     */
+    public Optional<Long> liveLag(long replayedPosition) {
+        return master().filter(m -> report(m).filter(pg -> pg.healthy() && !pg.inRecovery()).isPresent())
+                .flatMap(m -> lag(replayedPosition));
     }
 }

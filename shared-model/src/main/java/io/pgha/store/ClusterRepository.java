@@ -44,6 +44,32 @@ public final class ClusterRepository {
     }
 
     /**
+     * The cluster data as {@link #clusterData()}, and only when it also passes {@link ClusterData#validate()}:
+     * what a service may act on.
+     *
+     * @throws MalformedDocumentException when the stored value cannot be read or breaks the rules
+     */
+    public Optional<Versioned<ClusterData>> validClusterData() {
+        return store.get(StoreKeys.CLUSTER_DATA).map(v -> v.withValue(decodeValidClusterData(v.value(),
+                "cluster data at " + store.root() + v.key())));
+    }
+
+    /** Decodes cluster data and checks it: cluster data that breaks its own rules routes nobody anywhere new. */
+    public static ClusterData decodeValidClusterData(String json, String what) {
+        ClusterData cd = JsonCodec.read(json, ClusterData.class, what);
+        List<Violation> problems = cd.validate();
+        if (!problems.isEmpty()) {
+            throw new MalformedDocumentException(what, problems.toString());
+        }
+        return cd;
+    }
+
+    /** A keeper's info as published under {@code keepers/<uid>}. */
+    public static KeeperInfo decodeKeeperInfo(String json, String what) {
+        return JsonCodec.read(json, KeeperInfo.class, what);
+    }
+
+    /**
      * Writes cluster data if its revision is still {@code expectedRevision} (0: only if absent). A
      * document that fails {@link ClusterData#validate()} is refused before it reaches the store.
      */

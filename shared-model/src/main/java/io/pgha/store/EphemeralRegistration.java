@@ -1,7 +1,7 @@
 package io.pgha.store;
 
+import io.pgha.concurrent.DaemonExecutors;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,11 +39,7 @@ public final class EphemeralRegistration implements AutoCloseable {
         this.store = store;
         this.key = key;
         this.ttl = ttl;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "registration-" + key);
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = DaemonExecutors.single("registration-" + key);
         long period = Math.max(100, ttl.toMillis() / 3);
         executor.scheduleWithFixedDelay(this::periodic, period, period, TimeUnit.MILLISECONDS);
     }

@@ -1,9 +1,9 @@
 package io.pgha.store;
 
+import io.pgha.concurrent.DaemonExecutors;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,11 +62,7 @@ public final class LeaderElection implements AutoCloseable {
         this.candidateId = candidateId;
         this.ttl = ttl;
         this.listener = listener;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "election-" + key);
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = DaemonExecutors.single("election-" + key);
     }
 
     public void start() {

@@ -67,4 +67,19 @@ class ClusterSnapshotTest {
         assertThat(s.primaryPosition()).as("recorded 900 > live 700").isEqualTo(900);
         assertThat(s.walPosition(standby, false)).isEqualTo(650);
     }
+
+    @Test
+    void lagIsMeasuredAgainstTheMasterAndLiveLagOnlyAgainstOneThatRunsAsPrimary() {
+        DB master = db("db1", "k1", DB.Role.MASTER, "10.0.0.1", 500);
+        DB standby = db("db2", "k2", DB.Role.STANDBY, "10.0.0.2", 300);
+        ClusterSnapshot live = snapshot(Map.of("k1", report("k1", "db1", "10.0.0.1", 800, 0),
+                "k2", report("k2", "db2", "10.0.0.2", 0, 700)), master, standby);
+        assertThat(live.lag(700)).contains(100L);
+        assertThat(live.liveLag(700)).contains(100L);
+        assertThat(live.lag(900)).as("ahead of the last known position").contains(0L);
+        ClusterSnapshot masterSilent = snapshot(Map.of("k2", report("k2", "db2", "10.0.0.2", 0, 300)), master,
+                standby);
+        assertThat(masterSilent.lag(300)).as("against the recorded position").contains(200L);
+        assertThat(masterSilent.liveLag(300)).as("no master running as primary now").isEmpty();
+    }
 }

@@ -34,12 +34,11 @@ public record ClusterView(String name, String uid, long generation, String phase
     public static ClusterView of(String name, ClusterData cd, Map<String, KeeperInfo> infos,
                                  Map<String, ProxyInfo> proxies, Map<String, SentinelInfo> sentinels, String leader) {
         Cluster.Status st = cd.cluster().status();
-        DB master = st.master() == null ? null : cd.dbs().get(st.master());
         ClusterSnapshot snapshot = new ClusterSnapshot(cd, infos);
-        long masterPosition = snapshot.primaryPosition();
+        DB master = snapshot.master().orElse(null);
         List<String> inSync = master == null ? List.of() : master.status().synchronousStandbys();
         List<KeeperView> keepers = cd.keepers().values().stream()
-                .map(k -> keeper(k, snapshot, infos.get(k.uid()), master, masterPosition, inSync)).toList();
+                .map(k -> keeper(k, snapshot, infos.get(k.uid()), master, inSync)).toList();
         List<ProxyView> proxyViews = proxies.values().stream().sorted(Comparator.comparing(ProxyInfo::uid))
                 .map(p -> new ProxyView(p.uid(), p.generation(), p.listening(),
                         p.generation() >= cd.proxy().generation())).toList();
@@ -51,7 +50,7 @@ public record ClusterView(String name, String uid, long generation, String phase
     }
 
     private static KeeperView keeper(Keeper k, ClusterSnapshot snapshot, KeeperInfo info, DB master,
-                                     long masterPosition, List<String> inSync) {
+                                     List<String> inSync) {
         DB db = snapshot.clusterData().dbOfKeeper(k.uid()).orElse(null);
         KeeperInfo.PostgresState pg = db == null ? null : snapshot.report(db).orElse(null);
         boolean current = pg != null;
@@ -65,8 +64,7 @@ public record ClusterView(String name, String uid, long generation, String phase
             timeline = db.status().timelineId();
         }
         Long wal = db == null ? null : Long.valueOf(snapshot.walPosition(db, role.equals("primary")));
-        Long lag = wal == null || master == null || role.equals("primary") ? null
-                : Long.valueOf(Math.max(0, masterPosition - wal));
+        Long lag = wal == null || role.equals("primary") ? null : snapshot.lag(wal).orElse(null);
         return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
                 timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
                 k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null);

@@ -141,7 +141,7 @@ public final class Convergence {
             long t0 = System.nanoTime();
             log.info("action=start db={} role={} reason=\"{}\"{}", db.uid(), db.spec().role(), start.reason(),
                     start.syncGateClosed() ? " (client access withheld until the synchronous standbys are in sync)" : "");
-            pg.start();
+            pg.start(start.waitReady());
             sql.evictConnections(); // pooled connections to the previous server are dead
             log.info("started db={} in {} ms", db.uid(), millisSince(t0));
         } else if (a instanceof KeeperAction.Promote p) {
@@ -229,7 +229,8 @@ public final class Convergence {
 
     private void startAfterInit(DB db, ClusterData cd, Map<String, KeeperInfo> peers, String reason) {
         writeConfig(db, cd, peers);
-        perform(new KeeperAction.Start(false, reason), db, cd, peers);
+        perform(new KeeperAction.Start(false, cd.cluster().spec().effective().dbWaitReadyTimeout(), reason), db, cd,
+                peers);
     }
 
     private void resync(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {

@@ -47,8 +47,11 @@ sealed interface KeeperAction {
     record WriteConfig(DesiredConfig files, String reason) implements KeeperAction {
     }
 
-    /** Start PostgreSQL; {@code syncGateClosed}: clients are kept out until the synchronous standbys are in sync. */
-    record Start(boolean syncGateClosed, String reason) implements KeeperAction {
+    /**
+     * Start PostgreSQL and wait up to {@code waitReady} (the spec's dbWaitReadyTimeout) for it to accept
+     * connections; {@code syncGateClosed}: clients are kept out until the synchronous standbys are in sync.
+     */
+    record Start(boolean syncGateClosed, java.time.Duration waitReady, String reason) implements KeeperAction {
     }
 
     record Promote(String reason) implements KeeperAction {

@@ -1,14 +1,17 @@
 package io.pgha.keeper.converge;
 
+import io.pgha.concurrent.DaemonExecutors;
+import io.pgha.concurrent.PacedLoop;
 import io.pgha.keeper.KeeperIdentity;
 import io.pgha.keeper.KeeperProperties;
 import io.pgha.keeper.postgres.Observation;
 import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSnapshot;
 import io.pgha.model.ClusterSpec;
-import io.pgha.model.EffectiveSpec;
 import io.pgha.model.DB;
+import io.pgha.model.EffectiveSpec;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.KeeperInfo;
 import io.pgha.model.MalformedDocumentException;
@@ -23,10 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -49,14 +50,14 @@ public final class KeeperLoop implements SmartLifecycle {
     private final Convergence convergence;
     private final EphemeralRegistration registration;
     private final Clock clock;
-    private final AtomicBoolean triggered = new AtomicBoolean(true);
+    // Retries soon after a failure (e.g. a start racing the crashed postmaster's children, which hold its shared
+    // memory for a moment), then every sleepInterval.
+    private final PacedLoop loop = new PacedLoop("keeper-loop", TICK, () -> this.sleepInterval, 8, this::tick,
+            this::stepFailed).beforeEachTick(this::watchPostmaster);
     private volatile KeeperView view = KeeperView.initial();
-    private ScheduledExecutorService executor;
     private StoreWatch watch;
     private boolean lastSeenRunning;
-    private int failures;
-    private long nextRunNanos;
-    private Duration sleepInterval = ClusterSpec.empty().effective().sleepInterval();
+    private volatile Duration sleepInterval = ClusterSpec.empty().effective().sleepInterval();
     private volatile Duration failInterval = ClusterSpec.empty().effective().failInterval();
     /** When the last cluster data read that named this keeper's DB the master was sent (start: the keeper's start). */
     private volatile Instant lastConfirmed;
@@ -87,59 +88,39 @@ public final class KeeperLoop implements SmartLifecycle {
 
     /** Runs the loop soon (coalesced), e.g. on a watch event. */
     public void trigger() {
-        triggered.set(true);
+        loop.trigger();
     }
 
     @Override
     public synchronized void start() {
         lastConfirmed = clock.instant();
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "keeper-loop");
-            t.setDaemon(true);
-            return t;
-        });
         // Its own thread: the loop may be stuck in a store call that times out, and the fence must not wait for it.
-        fenceExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "keeper-fence");
-            t.setDaemon(true);
-            return t;
-        });
+        fenceExecutor = DaemonExecutors.single("keeper-fence");
         fenceExecutor.scheduleWithFixedDelay(this::checkFence, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {
             watch = repository.store().watch(StoreKeys.CLUSTER_DATA, false, events -> trigger());
         } catch (StoreException e) {
             log.warn("cluster data watch not started ({}); polling every sleepInterval", e.getMessage());
         }
-        executor.scheduleWithFixedDelay(this::tickSafely, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        loop.start();
     }
 
-    private void tickSafely() {
-        boolean running = pg.isRunning(); // cheap: pid file and process table
+    /** Cheap (pid file and process table), every tick: a postmaster that exited is seen within a tick. */
+    private void watchPostmaster() {
+        boolean running = pg.isRunning();
         if (lastSeenRunning && !running) {
             log.warn("postmaster exited");
-            triggered.set(true);
+            loop.trigger();
         }
         lastSeenRunning = running;
-        long now = System.nanoTime();
-        if (!triggered.getAndSet(false) && now - nextRunNanos < 0) {
-            return;
-        }
-        nextRunNanos = now + sleepInterval.toNanos();
-        try {
-            tick();
-            failures = 0;
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (RuntimeException | Error e) {
-            // Never let the loop die silently. Retry soon (e.g. a start racing the crashed postmaster's
-            // children, which hold its shared memory for a moment), then every sleepInterval.
-            failures++;
-            nextRunNanos = now + (failures <= 8 ? TICK.toNanos() : sleepInterval.toNanos());
-            String msg = String.valueOf(e.getMessage());
-            if (!msg.equals(lastFailure)) {
-                log.warn("convergence step failed: {}", msg, e instanceof Error ? e : null);
-                lastFailure = msg;
-            }
+    }
+
+    /** Never lets the loop die silently: each distinct failure is logged once. */
+    private void stepFailed(Throwable e) {
+        String msg = String.valueOf(e.getMessage());
+        if (!msg.equals(lastFailure)) {
+            log.warn("convergence step failed: {}", msg, e instanceof Error ? e : null);
+            lastFailure = msg;
         }
     }
 
@@ -164,18 +145,15 @@ public final class KeeperLoop implements SmartLifecycle {
     private ClusterData readClusterData() {
         Instant sent = clock.instant();
         try {
-            Optional<Versioned<ClusterData>> v = repository.clusterData();
+            Optional<Versioned<ClusterData>> v = repository.validClusterData();
             if (v.isEmpty()) {
                 return null;
             }
             ClusterData cd = v.get().value();
-            var problems = cd.validate();
-            if (!problems.isEmpty()) {
-                throw new MalformedDocumentException("cluster data", problems.toString());
-            }
             EffectiveSpec spec = cd.cluster().spec().effective();
             sleepInterval = spec.sleepInterval();
             failInterval = spec.failInterval();
+            observer.requestTimeout(spec.requestTimeout());
             clusterUid = cd.cluster().uid();
             if (confirmedMaster(cd)) {
                 lastConfirmed = sent;
@@ -259,15 +237,12 @@ public final class KeeperLoop implements SmartLifecycle {
                 cd != null ? clock.instant() : view.lastConverge());
     }
 
-    /** Replication lag: the master keeper's last published WAL position minus what this standby replayed. */
+    /** Replication lag: the running master's WAL position minus what this standby replayed (0 on a primary). */
     private static Long lag(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
         if (cd == null || !obs.inRecovery()) {
             return obs.healthy() && !obs.inRecovery() ? 0L : null;
         }
-        return cd.masterDb().map(m -> peers.get(m.spec().keeperUid()))
-                .filter(i -> i.postgres() != null && i.postgres().healthy() && !i.postgres().inRecovery())
-                .map(i -> Math.max(0, i.postgres().walPosition() - obs.replayedWalPosition()))
-                .orElse(null);
+        return new ClusterSnapshot(cd, peers).liveLag(obs.replayedWalPosition()).orElse(null);
     }
 
     public Instant lastConverge() {
@@ -276,20 +251,14 @@ public final class KeeperLoop implements SmartLifecycle {
 
     @Override
     public synchronized void stop() {
-        if (executor == null) {
+        if (!loop.running()) {
             return;
         }
         if (watch != null) {
             watch.close();
         }
-        executor.shutdownNow();
         fenceExecutor.shutdownNow();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        executor = null;
+        loop.stop(Duration.ofSeconds(5));
         registration.close();
         observer.close();
         log.info("keeper stopped; PostgreSQL keeps running (pid {})", pg.postmasterPid());
@@ -297,6 +266,6 @@ public final class KeeperLoop implements SmartLifecycle {
 
     @Override
     public synchronized boolean isRunning() {
-        return executor != null;
+        return loop.running();
     }
 }

@@ -146,7 +146,7 @@ final class KeeperStep {
         boolean gate = afterRestart && db.spec().role() == DB.Role.MASTER && !realSyncStandbys(db).isEmpty();
         KeeperMemory next = memory.withGate(gate);
         actions.add(write(s, db, next, false, reason));
-        actions.add(new Start(gate, reason));
+        actions.add(new Start(gate, s.clusterData().cluster().spec().effective().dbWaitReadyTimeout(), reason));
         return next;
     }
 

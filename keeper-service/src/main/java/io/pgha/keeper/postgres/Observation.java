@@ -36,6 +36,21 @@ public record Observation(
         return running && reachable;
     }
 
+    /** The role PostgreSQL runs in, as this look found it. */
+    public enum Role {
+        PRIMARY, STANDBY, UNKNOWN;
+
+        /** As metrics and probes name it: {@code primary}, {@code standby}, {@code unknown}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Unknown unless PostgreSQL answered; then standby while in recovery, else primary. */
+    public Role role() {
+        return !healthy() ? Role.UNKNOWN : inRecovery ? Role.STANDBY : Role.PRIMARY;
+    }
+
     public boolean needsRestart() {
         return !pendingRestart.isEmpty();
     }

@@ -118,11 +118,16 @@ public final class PostgresInstance {
         }
     }
 
-    public void start() {
+    /**
+     * Starts the server and waits until it accepts connections, for up to {@code waitReady}: an instance that
+     * replays much WAL after a crash takes longer than the other commands' bound.
+     */
+    public void start(Duration waitReady) {
         removeStalePidFile();
         sanitizeAutoConf();
-        commands.runOk(timeout.plusSeconds(5), Map.of(), "pg_ctl", "start", "-D", pgData.toString(), "-l",
-                logFile.toString(), "-w", "-t", Long.toString(timeout.toSeconds()), "-s");
+        long seconds = Math.max(1, waitReady.toSeconds());
+        commands.runOk(Duration.ofSeconds(seconds + 5), Map.of(), "pg_ctl", "start", "-D", pgData.toString(), "-l",
+                logFile.toString(), "-w", "-t", Long.toString(seconds), "-s");
     }
 
     /** Stops the server (when it runs) and waits until it did. */

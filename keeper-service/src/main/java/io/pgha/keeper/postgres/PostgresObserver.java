@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class PostgresObserver implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresObserver.class);
 
-    private final HikariDataSource pool;
+    private volatile HikariDataSource pool;
     private final PostgresInstance instance;
     /**
      * The highest timeline seen for this system id. A standby's replay timeline cannot be read in SQL: the WAL
@@ -37,16 +37,32 @@ public final class PostgresObserver implements AutoCloseable {
      */
     private long knownTimeline;
     private String knownTimelineSystemId;
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
+    /** The spec's requestTimeout, which the pool's timeouts follow. */
+    private Duration requestTimeout;
 
     public PostgresObserver(PostgresInstance instance, String host, int port, String user, String password,
                             Duration timeout) {
         this.instance = instance;
+        this.jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/postgres?ApplicationName=pgha-keeper"
+                + "&tcpKeepAlive=true";
+        this.user = user;
+        this.password = password;
+        this.requestTimeout = timeout;
+        this.pool = newPool(timeout);
+    }
+
+    /**
+     * A connection attempt waits up to {@code timeout}; a query without an answer for twice as long (a frozen or
+     * stuck server, which would not hear a cancel either) fails.
+     */
+    private HikariDataSource newPool(Duration timeout) {
         HikariConfig c = new HikariConfig();
         c.setPoolName("keeper-pg");
-        c.setJdbcUrl("jdbc:postgresql://" + host + ":" + port + "/postgres?ApplicationName=pgha-keeper"
-                + "&connectTimeout=" + Math.max(1, timeout.toSeconds())
-                + "&socketTimeout=" + Math.max(2, timeout.toSeconds() * 2)
-                + "&tcpKeepAlive=true");
+        c.setJdbcUrl(jdbcUrl + "&connectTimeout=" + Math.max(1, timeout.toSeconds())
+                + "&socketTimeout=" + Math.max(2, timeout.toSeconds() * 2));
         c.setUsername(user);
         c.setPassword(password);
         c.setMaximumPoolSize(2);
@@ -56,7 +72,21 @@ public final class PostgresObserver implements AutoCloseable {
         c.setInitializationFailTimeout(-1);
         c.setIdleTimeout(30_000);
         c.setMaxLifetime(300_000);
-        this.pool = new HikariDataSource(c);
+        return new HikariDataSource(c);
+    }
+
+    /**
+     * Follows the spec's requestTimeout. HikariCP takes a new connection timeout only at its next housekeeping
+     * (up to 30 s later) and the socket timeout only for new connections, so a change gets a new pool.
+     */
+    public synchronized void requestTimeout(Duration timeout) {
+        if (!timeout.equals(requestTimeout)) {
+            HikariDataSource old = pool;
+            pool = newPool(timeout);
+            requestTimeout = timeout;
+            old.close();
+            log.info("requestTimeout={} for the keeper's connections to PostgreSQL", timeout);
+        }
     }
 
     /** One look at the instance; never throws. */
@@ -162,7 +192,7 @@ public final class PostgresObserver implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         pool.close();
     }
 }

@@ -71,7 +71,7 @@ class ProbeController {
         Map<String, Object> body = new LinkedHashMap<>();
         Observation o = v.observation();
         body.put("running", o.running());
-        body.put("role", !o.healthy() ? "unknown" : o.inRecovery() ? "standby" : "primary");
+        body.put("role", o.role().label());
         body.put("assignedRole", v.assignedRole() == null ? null : v.assignedRole().name().toLowerCase());
         body.put("timeline", o.timelineId());
         body.put("walPosition", o.walPosition());

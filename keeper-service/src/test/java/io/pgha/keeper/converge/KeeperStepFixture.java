@@ -45,6 +45,7 @@ final class KeeperStepFixture {
     private String confOnDisk;
     private String hbaOnDisk;
     private KeeperMemory memory = new KeeperMemory(3, false);
+    private ClusterSpec clusterSpec = ClusterSpec.empty();
 
     static KeeperStepFixture k1RunsMasterDb1() {
         KeeperStepFixture f = new KeeperStepFixture();
@@ -160,6 +161,11 @@ final class KeeperStepFixture {
         return this;
     }
 
+    KeeperStepFixture clusterSpec(String json) {
+        clusterSpec = io.pgha.model.JsonCodec.read(json, ClusterSpec.class, "spec");
+        return this;
+    }
+
     KeeperStepFixture paused() {
         paused = true;
         return this;
@@ -232,7 +238,7 @@ final class KeeperStepFixture {
         DB own = dbs.values().stream().filter(d -> d.spec().keeperUid().equals("k1")).findFirst().orElse(null);
         String master = dbs.values().stream().filter(d -> d.spec().role() == DB.Role.MASTER).map(DB::uid)
                 .findFirst().orElse(null);
-        Cluster cluster = new Cluster("c1", 1, T0, ClusterSpec.empty(), new Cluster.Status(Cluster.Phase.NORMAL,
+        Cluster cluster = new Cluster("c1", 1, T0, clusterSpec, new Cluster.Status(Cluster.Phase.NORMAL,
                 master, paused, null, null));
         ClusterData cd = new ClusterData(ClusterData.FORMAT_VERSION, cluster, ks, dbs, Proxy.empty());
         Observation obs = !reachable ? Observation.down(running) : new Observation(true, true, inRecovery, "7001", 1,

@@ -130,8 +130,15 @@ class KeeperStepTest {
         KeeperStep.Decision d = decide(k1RunsMasterDb1().stopped());
         assertThat(kinds(d.actions())).containsExactly("WriteConfig", "Start");
         assertThat(only(d, Start.class).syncGateClosed()).isFalse();
+        assertThat(only(d, Start.class).waitReady()).as("dbWaitReadyTimeout's default").hasSeconds(60);
         assertThat(only(d, WriteConfig.class).files().standbySignal()).as("a stopped master has no standby.signal")
                 .isFalse();
+    }
+
+    @Test
+    void aStartWaitsForPostgreSqlAsLongAsTheSpecsDbWaitReadyTimeout() {
+        KeeperStep.Decision d = decide(k1RunsMasterDb1().clusterSpec("{\"dbWaitReadyTimeout\":\"5m\"}").stopped());
+        assertThat(only(d, Start.class).waitReady()).hasMinutes(5);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.pgha.proxy.view;
 
+import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.EffectiveSpec;
@@ -17,15 +18,15 @@ import io.pgha.store.EphemeralRegistration;
 import io.pgha.store.StoreException;
 import io.pgha.store.StoreKeys;
 import io.pgha.store.StoreWatch;
+import io.pgha.store.Versioned;
 import io.pgha.store.WatchEvent;
 import io.pgha.store.WatchListener;
+import io.pgha.store.WatchedCluster;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,8 +69,7 @@ public final class ClusterViewMonitor implements SmartLifecycle {
     private volatile boolean running;
 
     // owned by the view thread
-    private ClusterData clusterData;
-    private final Map<String, KeeperInfo> keepers = new HashMap<>();
+    private final WatchedCluster watched;
     private Duration registrationTtl;
     private String published;
 
@@ -88,6 +88,7 @@ public final class ClusterViewMonitor implements SmartLifecycle {
         this.server = server;
         this.uid = uid;
         this.maxLagBytes = maxLagBytes;
+        this.watched = new WatchedCluster(store.root());
     }
 
     public String uid() {
@@ -114,8 +115,8 @@ public final class ClusterViewMonitor implements SmartLifecycle {
             return;
         }
         running = true;
-        view = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "proxy-view"));
-        fence = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "proxy-fence"));
+        view = DaemonExecutors.single("proxy-view");
+        fence = DaemonExecutors.single("proxy-fence");
         view.execute(this::check);
         watch = store.watch("", true, new WatchListener() {
             @Override
@@ -139,11 +140,9 @@ public final class ClusterViewMonitor implements SmartLifecycle {
         }
         long sent = System.nanoTime();
         try {
-            Optional<ClusterData> cd = store.get(StoreKeys.CLUSTER_DATA).map(v -> parseClusterData(v.value()));
+            Optional<ClusterData> cd = repository.validClusterData().map(Versioned::value);
             Map<String, KeeperInfo> infos = repository.keeperInfos();
-            clusterData = cd.orElse(null);
-            keepers.clear();
-            keepers.putAll(infos);
+            watched.reset(cd.orElse(null), infos);
             applyView();
             confirmed(sent);
         } catch (MalformedDocumentException e) {
@@ -165,31 +164,12 @@ public final class ClusterViewMonitor implements SmartLifecycle {
     }
 
     private void onWatchEvents(List<WatchEvent> events) {
-        boolean changed = false;
-        for (WatchEvent e : events) {
-            if (e.key().equals(StoreKeys.CLUSTER_DATA)) {
-                try {
-                    clusterData = e.type() == WatchEvent.Type.DELETE ? null : parseClusterData(e.value());
-                    changed = true;
-                } catch (MalformedDocumentException ex) {
-                    report(ex.getMessage() + "; keeping the last routing until proxyTimeout");
-                }
-            } else if (e.key().startsWith(StoreKeys.KEEPERS)) {
-                String keeper = e.key().substring(StoreKeys.KEEPERS.length());
-                changed = true;
-                if (e.type() == WatchEvent.Type.DELETE) {
-                    keepers.remove(keeper);
-                } else {
-                    try {
-                        keepers.put(keeper, JsonCodec.read(e.value(), KeeperInfo.class, "keeper info " + keeper));
-                    } catch (MalformedDocumentException ex) {
-                        keepers.remove(keeper);
-                        log.warn("event=malformed-keeper-info keeper={} reason=\"{}\"", keeper, ex.getMessage());
-                    }
-                }
-            }
+        WatchedCluster.Change change = watched.apply(events);
+        if (change.clusterDataProblem() != null) {
+            report(change.clusterDataProblem() + "; keeping the last routing until proxyTimeout");
         }
-        if (changed && running) {
+        change.malformedKeeperInfos().forEach(m -> log.warn("event=malformed-keeper-info reason=\"{}\"", m));
+        if (change.changed() && running) {
             try {
                 applyView();
             } catch (RuntimeException ex) {
@@ -198,23 +178,13 @@ public final class ClusterViewMonitor implements SmartLifecycle {
         }
     }
 
-    /** Decodes and validates: cluster data that breaks its own rules routes nobody anywhere new. */
-    private ClusterData parseClusterData(String json) {
-        String what = "cluster data at " + store.root() + StoreKeys.CLUSTER_DATA;
-        ClusterData cd = JsonCodec.read(json, ClusterData.class, what);
-        var problems = cd.validate();
-        if (!problems.isEmpty()) {
-            throw new MalformedDocumentException(what, problems.toString());
-        }
-        return cd;
-    }
-
     /** Routes by the current view, waits for the ended connections to close, then acknowledges. */
     private void applyView() {
+        ClusterData clusterData = watched.clusterData();
         EffectiveSpec spec = (clusterData == null ? ClusterSpec.empty() : clusterData.cluster().spec()).effective();
         proxyTimeout = spec.proxyTimeout();
         checkInterval = spec.proxyCheckInterval();
-        Routing next = Router.route(clusterData, keepers, uid, maxLagBytes);
+        Routing next = Router.route(clusterData, watched.keepers(), uid, maxLagBytes);
         ProxyServer.Closing closing = server.apply(next);
         if (!closing.await(CLOSE_WAIT)) {
             log.warn("event=slow-close connections={} waited={}", closing.connections(), CLOSE_WAIT);
@@ -327,11 +297,5 @@ public final class ClusterViewMonitor implements SmartLifecycle {
         } catch (RejectedExecutionException e) {
             // stopping
         }
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

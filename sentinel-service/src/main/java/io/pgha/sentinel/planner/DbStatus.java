@@ -15,10 +15,9 @@ final class DbStatus {
 
     static void apply(PlanContext c) {
         for (DB db : List.copyOf(c.cd().dbs().values())) {
-            KeeperInfo info = c.info(db.spec().keeperUid());
-            KeeperInfo.PostgresState pg = info == null ? null : info.postgres();
+            KeeperInfo.PostgresState pg = c.report(db).orElse(null);
             DB.Status next;
-            if (pg != null && db.uid().equals(pg.dbUid())) {
+            if (pg != null) {
                 next = new DB.Status(pg.healthy(), pg.generation(), pg.listenAddress(), pg.port(), pg.systemId(),
                         pg.timelineId(), pg.walPosition(), pg.timelineHistory(), pg.syncStandbys(),
                         pg.pgParameters(), pg.oldestWalFile(), null, null);

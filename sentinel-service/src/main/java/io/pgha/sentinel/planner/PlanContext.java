@@ -2,6 +2,7 @@ package io.pgha.sentinel.planner;
 
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSnapshot;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
 import io.pgha.model.EffectiveSpec;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The working state of one planning round, shared by the phases: the cluster data as the phases so far left
@@ -31,6 +33,8 @@ final class PlanContext {
     private ClusterData cd;
     private ClusterSpec specSource;
     private EffectiveSpec spec;
+    /** The keepers' reports as one snapshot: "a keeper's report on its current DB" is derived there. */
+    private final ClusterSnapshot reports;
     private final List<PlanEvent> events = new ArrayList<>();
     /** Per keeper uid, why it is failed this round (absent: healthy); filled by {@link KeeperHealth}. */
     final Map<String, FailureEvidence> failures = new HashMap<>();
@@ -39,6 +43,7 @@ final class PlanContext {
         this.obs = obs;
         this.now = now;
         this.ids = ids;
+        this.reports = new ClusterSnapshot(cd, obs.keepers());
         set(cd);
     }
 
@@ -71,6 +76,11 @@ final class PlanContext {
 
     KeeperInfo info(String keeperUid) {
         return obs.keepers().get(keeperUid);
+    }
+
+    /** The keeper's report on {@code db} this round, when its keeper reports on that DB (not an older one). */
+    Optional<KeeperInfo.PostgresState> report(DB db) {
+        return reports.report(db);
     }
 
     Keeper keeperOf(DB db) {

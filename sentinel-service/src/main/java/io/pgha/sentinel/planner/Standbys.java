@@ -84,7 +84,7 @@ final class Standbys {
         if (k.status().healthy() && c.unconvergedFor(db).compareTo(limit) > 0) {
             return Optional.of("did not converge within " + limit.toSeconds() + " s");
         }
-        long needed = neededWal(s, KeeperInfo.reportOn(c.info(k.uid()), db.uid()).orElse(null));
+        long needed = neededWal(s, c.report(db).orElse(null));
         if (k.status().healthy() && m.status().oldestWalFile() != null
                 && needed < walFileStart(m.status().oldestWalFile())) {
             return Optional.of("the WAL it needs was removed from the master (needs "

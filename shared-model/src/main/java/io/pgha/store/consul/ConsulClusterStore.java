@@ -1,5 +1,6 @@
 package io.pgha.store.consul;
 
+import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.model.JsonCodec;
 import io.pgha.store.CasResult;
 import io.pgha.store.ClusterStore;
@@ -17,9 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -42,12 +41,7 @@ public final class ConsulClusterStore implements ClusterStore {
     public ConsulClusterStore(URI endpoint, String token, String root, Duration timeout) {
         this.http = new ConsulHttp(endpoint, token, timeout);
         this.root = root;
-        AtomicInteger n = new AtomicInteger();
-        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "consul-store-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonExecutors.pool(2, "consul-store");
     }
 
     @Override

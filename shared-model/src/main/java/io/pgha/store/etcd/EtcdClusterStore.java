@@ -12,6 +12,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.store.CasResult;
 import io.pgha.store.ClusterStore;
 import io.pgha.store.StoreException;
@@ -26,11 +27,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -51,12 +50,7 @@ public final class EtcdClusterStore implements ClusterStore {
     public EtcdClusterStore(List<String> endpoints, ClientBuilder template, String root, Duration timeout) {
         this.root = root;
         this.timeout = timeout;
-        AtomicInteger n = new AtomicInteger();
-        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "etcd-store-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonExecutors.pool(2, "etcd-store");
         this.members = new EtcdMembers(endpoints, template, timeout, scheduler);
     }
 
