@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.pgha.concurrent.ChangedMessage;
 import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.concurrent.PacedLoop;
 import io.pgha.model.Cluster;
@@ -86,8 +87,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     private LeaderElection election;
     private EphemeralRegistration registration;
     private StoreWatch watch;
-    private String lastProblem;
-    private String lastNoCandidate;
+    private final ChangedMessage lastProblem = new ChangedMessage();
+    private final ChangedMessage lastNoCandidate = new ChangedMessage();
     /** What each keeper last published and when this sentinel saw it change; kept a while after it vanished. */
     private final Map<String, Observations.Sighting> sightings = new java.util.concurrent.ConcurrentHashMap<>();
     private final StoreOutageTracker outages = new StoreOutageTracker(Duration.ofMinutes(10));
@@ -221,7 +222,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
         plan.events().forEach(e -> report(e, now));
         reconcileHistory(plan.next(), now);
         lastSuccess = now;
-        lastProblem = null;
+        lastProblem.reset();
     }
 
     /**
@@ -309,7 +310,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
 
     private void report(PlanEvent e, Instant now) {
         if (e instanceof PlanEvent.MasterElected m) {
-            lastNoCandidate = null;
+            lastNoCandidate.reset();
             FailureEvidence ev = m.evidence();
             log.info("sentinel={} action=elect-master reason={} from={} to={} keeper={} timeline={} wal={} signal={}"
                             + " lasted={} lastReport={} why=\"{}\"", uid, m.reason().name().toLowerCase(), m.fromDb(),
@@ -324,9 +325,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                     m.toKeeper(), m.timeline(), m.walPosition(), m.why()));
         } else if (e instanceof PlanEvent.NoCandidate n) {
             // Planned again on every change while the master is down: say it once per distinct reason.
-            if (!n.why().equals(lastNoCandidate)) {
+            if (lastNoCandidate.isNew(n.why())) {
                 log.warn("sentinel={} action=none reason=\"{}\"", uid, n.why());
-                lastNoCandidate = n.why();
             }
         } else if (e instanceof PlanEvent.KeeperFailed f) {
             log.info("sentinel={} keeper={} failed: {}", uid, f.keeperUid(), f.evidence().describe());
@@ -399,9 +399,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
     }
 
     private void problem(String message) {
-        if (!message.equals(lastProblem)) {
+        if (lastProblem.isNew(message)) {
             log.warn("sentinel={} {}", uid, message);
-            lastProblem = message;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pgha.store;
 
+import io.pgha.concurrent.ChangedMessage;
 import io.pgha.concurrent.DaemonExecutors;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class LeaderElection implements AutoCloseable {
     private StoreWatch watch;
     private volatile boolean abandoned;
     private int sessionFailures;
-    private String lastOutcome;
+    private final ChangedMessage lastOutcome = new ChangedMessage();
     /** Our own sessions lost locally whose revoke may not have reached the store: they may still hold the key. */
     private final List<StoreSession> lostSessions = new java.util.ArrayList<>();
 
@@ -192,8 +193,7 @@ public final class LeaderElection implements AutoCloseable {
 
     /** Logs what a campaign found, once per change: a candidate that never wins says why. */
     private void outcome(String what) {
-        if (!what.equals(lastOutcome)) {
-            lastOutcome = what;
+        if (lastOutcome.isNew(what)) {
             log.info("election={} candidate={} {}", key, candidateId, what);
         }
     }

@@ -1,5 +1,6 @@
 package io.pgha.keeper.converge;
 
+import io.pgha.concurrent.ChangedMessage;
 import io.pgha.keeper.KeeperIdentity;
 import io.pgha.keeper.KeeperProperties;
 import io.pgha.keeper.postgres.Observation;
@@ -42,7 +43,7 @@ public final class Convergence {
     private LocalState state;
     private KeeperMemory memory = KeeperMemory.INITIAL;
     private volatile boolean writesFenced;
-    private String waitingFor;
+    private final ChangedMessage waitingFor = new ChangedMessage();
     private Map<String, String> instanceParameters;
     static final String INSTANCE_PARAMETERS = "instance-parameters.json";
 
@@ -114,7 +115,7 @@ public final class Convergence {
             acted |= perform(a, db, cd, peers);
         }
         if (d.actions().stream().noneMatch(a -> a instanceof KeeperAction.Wait)) {
-            waitingFor = null;
+            waitingFor.reset();
         }
         memory = d.next();
         return acted;
@@ -123,9 +124,8 @@ public final class Convergence {
     /** Carries out one action; false for those that leave the instance as it was (a wait). */
     private boolean perform(KeeperAction a, DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
         if (a instanceof KeeperAction.Wait w) {
-            if (!w.reason().equals(waitingFor)) {
+            if (waitingFor.isNew(w.reason())) {
                 log.info("waiting for {}", w.reason());
-                waitingFor = w.reason();
             }
             return false;
         }

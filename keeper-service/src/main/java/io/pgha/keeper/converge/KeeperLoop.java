@@ -1,5 +1,6 @@
 package io.pgha.keeper.converge;
 
+import io.pgha.concurrent.ChangedMessage;
 import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.concurrent.PacedLoop;
 import io.pgha.keeper.KeeperIdentity;
@@ -66,7 +67,7 @@ public final class KeeperLoop implements SmartLifecycle {
     private volatile boolean runsAsPrimary;
     /** The last keeper infos read: a failed read must not empty pg_hba.conf of the peers. */
     private Map<String, KeeperInfo> lastPeers = Map.of();
-    private String lastFailure;
+    private final ChangedMessage failure = new ChangedMessage();
     private String clusterUid;
 
     public KeeperLoop(ClusterRepository repository, KeeperIdentity id, KeeperProperties props, PostgresInstance pg,
@@ -118,9 +119,8 @@ public final class KeeperLoop implements SmartLifecycle {
     /** Never lets the loop die silently: each distinct failure is logged once. */
     private void stepFailed(Throwable e) {
         String msg = String.valueOf(e.getMessage());
-        if (!msg.equals(lastFailure)) {
+        if (failure.isNew(msg)) {
             log.warn("convergence step failed: {}", msg, e instanceof Error ? e : null);
-            lastFailure = msg;
         }
     }
 
@@ -135,7 +135,7 @@ public final class KeeperLoop implements SmartLifecycle {
         publish(cd, peers, before, true);
         if (cd != null) {
             boolean acted = convergence.converge(cd, peers, before);
-            lastFailure = null;
+            failure.reset();
             if (acted) {
                 publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
             }
@@ -161,9 +161,8 @@ public final class KeeperLoop implements SmartLifecycle {
             return cd;
         } catch (StoreException | MalformedDocumentException e) {
             String msg = e.getMessage();
-            if (!msg.equals(lastFailure)) {
+            if (failure.isNew(msg)) {
                 log.warn("cluster data not usable, PostgreSQL left as it is: {}", msg);
-                lastFailure = msg;
             }
             return null;
         }

@@ -437,7 +437,10 @@ class KeeperIntegrationTest {
         h.awaitConverged("k2", db2Master, START);
         h.awaitConverged("k3", db3FollowsDb2, START);
         pg(p2).exec("INSERT INTO t VALUES (2, 'after failover')");
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> rows(p3),
+        // db3 is re-pointed in the same write that makes db2 primary (the sentinel waits for the slot; this test
+        // does not): its WAL receiver may first fail on the missing slot and wait out wal_retrieve_retry_interval
+        // (5 s) before it tries again, hence the margin.
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> rows(p3),
                 r -> r.equals(List.of("one", "after failover")));
         assertThat(pg(p3).value("SELECT received_tli FROM pg_stat_wal_receiver")).isEqualTo("2");
         assertThat(Pattern.compile("action=basebackup db=db3").matcher(h.keeper("k3").logText()).results().count())
