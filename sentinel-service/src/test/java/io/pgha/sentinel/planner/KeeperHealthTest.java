@@ -1,6 +1,5 @@
 package io.pgha.sentinel.planner;
 
-import static io.pgha.sentinel.planner.PlannerFixture.aCluster;
 import static io.pgha.sentinel.planner.PlannerScenarios.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
