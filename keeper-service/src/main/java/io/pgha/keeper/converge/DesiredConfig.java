@@ -3,7 +3,6 @@ package io.pgha.keeper.converge;
 import io.pgha.keeper.postgres.PostgresConfig;
 import io.pgha.model.ClusterData;
 import io.pgha.model.EffectiveSpec;
-import io.pgha.model.EffectiveSpec;
 import io.pgha.model.DB;
 import io.pgha.model.KeeperInfo;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.pgha.keeper.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.pgha.model.Durations;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -85,7 +86,7 @@ public final class PostgresObserver implements AutoCloseable {
             pool = newPool(timeout);
             requestTimeout = timeout;
             old.close();
-            log.info("requestTimeout={} for the keeper's connections to PostgreSQL", timeout);
+            log.info("requestTimeout={} for the keeper's connections to PostgreSQL", Durations.format(timeout));
         }
     }
 

@@ -71,6 +71,11 @@ final class ClusterHarness implements AutoCloseable {
         return keepers.get(uid);
     }
 
+    /** The node of keeper {@code uid} is lost: keeper and PostgreSQL SIGKILLed, and it is left out of later plans. */
+    void loseNode(String uid) {
+        keepers.remove(uid).close();
+    }
+
     Optional<KeeperInfo> info(String uid) {
         return Optional.ofNullable(repository.keeperInfos().get(uid));
     }
