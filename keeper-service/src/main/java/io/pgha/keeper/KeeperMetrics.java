@@ -1,5 +1,6 @@
 package io.pgha.keeper;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pgha.keeper.converge.KeeperLoop;
@@ -30,6 +31,13 @@ final class KeeperMetrics {
                 .register(registry);
         Gauge.builder("pgha.keeper.needs.restart", loop, l -> l.view().observation().needsRestart() ? 1 : 0)
                 .description("1 when changed parameters wait for a PostgreSQL restart").register(registry);
+        FunctionCounter.builder("pgha.keeper.archive.failed", loop, l -> l.archive().failures())
+                .description("failed archive_command runs (pg_stat_archiver) seen since the keeper started")
+                .register(registry);
+        Gauge.builder("pgha.keeper.archive.last.success", loop,
+                        l -> l.archive().lastSuccess() == null ? Double.NaN
+                                : l.archive().lastSuccess().toEpochMilli() / 1000.0)
+                .description("when the WAL archiver last archived a file, epoch seconds").register(registry);
         Gauge.builder("pgha.keeper.converge.last.success", loop,
                         l -> l.lastConverge() == null ? 0 : l.lastConverge().toEpochMilli() / 1000.0)
                 .description("time of the last loop with usable cluster data, epoch seconds").register(registry);

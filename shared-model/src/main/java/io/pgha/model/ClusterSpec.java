@@ -81,6 +81,7 @@ public record ClusterSpec(
     public static final Set<String> INIT_MODES = Set.of("new", "existing", "pitr");
     public static final Set<String> ROLES = Set.of("master", "standby");
     public static final Set<String> KEEPER_ADMISSIONS = Set.of("open", "registered");
+    public static final Set<String> ARCHIVE_MODES = Set.of("on", "always", "off");
 
     /** Valid PostgreSQL replication slot name. */
     public static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
@@ -217,9 +218,34 @@ public record ClusterSpec(
                 + " not implemented in this version; use new or existing");
         v.require(!"standby".equals(s.role), "role", "standby (a cluster that follows an external primary) is not"
                 + " implemented in this version; use master");
+        s.pgParameters.keySet().stream().filter(PgParameters::managed).sorted().forEach(name -> v.fail(
+                "pgParameters." + name, "set by pgha itself (docs/cluster-spec.md lists these); it cannot be"
+                        + " overridden"));
+        validateArchiving(s, v);
         List<Violation> all = new ArrayList<>(validate());
         all.addAll(v.violations());
         return all;
+    }
+
+    /**
+     * archive_mode and archive_command go to PostgreSQL as given; what PostgreSQL would take and then not archive
+     * with is refused: a mode it does not know, a command with archiving off (nothing would be archived), or
+     * archiving on without a command (every WAL segment would be kept in pg_wal until the disk is full).
+     */
+    private static void validateArchiving(ClusterSpec s, Validator v) {
+        String mode = s.pgParameters.get("archive_mode");
+        String command = s.pgParameters.get("archive_command");
+        boolean hasCommand = command != null && !command.isBlank();
+        boolean hasLibrary = !isBlank(s.pgParameters.get("archive_library"));
+        if (mode != null && !ARCHIVE_MODES.contains(mode)) {
+            v.fail("pgParameters.archive_mode", "must be on, always or off, not '" + mode + "'");
+        } else if (("on".equals(mode) || "always".equals(mode)) && !hasCommand && !hasLibrary) {
+            v.fail("pgParameters.archive_command", "required when archive_mode is " + mode + ": without it"
+                    + " PostgreSQL archives nothing and keeps every WAL segment");
+        } else if ((mode == null || "off".equals(mode)) && hasCommand) {
+            v.fail("pgParameters.archive_command", "has no effect while archive_mode is off; set"
+                    + " pgParameters.archive_mode to on (the primary archives) or always (standbys too)");
+        }
     }
 
     private static void validateInit(ClusterSpec s, Validator v) {

@@ -52,12 +52,44 @@ public record KeeperInfo(
             Map<String, String> pgParameters,
             String oldestWalFile,
             boolean needsRestart,
-            Boolean streaming) {
+            Boolean streaming,
+            Archiver archiver) {
 
         public PostgresState {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
             syncStandbys = syncStandbys == null ? List.of() : List.copyOf(syncStandbys);
             pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+        }
+
+        /** A state without archiver statistics (an instance that did not answer, or one that does not archive). */
+        public PostgresState(String dbUid, long generation, boolean running, boolean healthy, boolean inRecovery,
+                             String systemId, long timelineId, List<DB.TimelineHistoryEntry> timelineHistory,
+                             long walPosition, long receivedWalPosition, long replayedWalPosition,
+                             List<String> syncStandbys, String listenAddress, Integer port, String pgVersion,
+                             Map<String, String> pgParameters, String oldestWalFile, boolean needsRestart,
+                             Boolean streaming) {
+            this(dbUid, generation, running, healthy, inRecovery, systemId, timelineId, timelineHistory, walPosition,
+                    receivedWalPosition, replayedWalPosition, syncStandbys, listenAddress, port, pgVersion,
+                    pgParameters, oldestWalFile, needsRestart, streaming, null);
+        }
+    }
+
+    /**
+     * PostgreSQL's WAL archiver as {@code pg_stat_archiver} counts it (since the statistics were last reset, e.g.
+     * by a crash), reported while {@code archive_mode} is not off.
+     *
+     * @param archivedCount    segments and history files archived
+     * @param failedCount      failed attempts of {@code archive_command}
+     * @param lastArchivedWal  the last file archived, null when none
+     * @param lastFailedWal    the last file whose archiving failed, null when none
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Archiver(String mode, long archivedCount, String lastArchivedWal, Instant lastArchivedTime,
+                           long failedCount, String lastFailedWal, Instant lastFailedTime) {
+
+        /** The last attempt failed: nothing was archived since the last failure. */
+        public boolean failing() {
+            return lastFailedTime != null && (lastArchivedTime == null || lastFailedTime.isAfter(lastArchivedTime));
         }
     }
 }

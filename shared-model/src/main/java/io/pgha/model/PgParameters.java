@@ -11,7 +11,7 @@ public final class PgParameters {
             "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders", "max_replication_slots",
             "wal_log_hints", "synchronous_standby_names", "primary_conninfo", "primary_slot_name",
             "recovery_target_timeline", "restore_command", "hba_file", "ident_file", "data_directory",
-            "config_file", "external_pid_file", "archive_mode", "archive_command", "promote_trigger_file",
+            "config_file", "external_pid_file", "promote_trigger_file",
             "recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time",
             "recovery_target_xid", "recovery_target_action", "recovery_target_inclusive", "hot_standby_feedback");
 

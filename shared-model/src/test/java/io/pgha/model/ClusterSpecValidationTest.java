@@ -69,7 +69,18 @@ class ClusterSpecValidationTest {
                 rule("empty encoding", "{'newConfig':{'encoding':' '}}", "newConfig.encoding",
                         "{'newConfig':{'encoding':'LATIN1'}}"),
                 rule("newline in locale", "{'newConfig':{'locale':'C\\n'}}", "newConfig.locale",
-                        "{'newConfig':{'locale':'C'}}"));
+                        "{'newConfig':{'locale':'C'}}"),
+                rule("a parameter pgha sets", "{'pgParameters':{'port':'5433'}}", "pgParameters.port",
+                        "{'pgParameters':{'max_connections':'200'}}"),
+                rule("unknown archive_mode", "{'pgParameters':{'archive_mode':'yes','archive_command':'true'}}",
+                        "pgParameters.archive_mode",
+                        "{'pgParameters':{'archive_mode':'always','archive_command':'true'}}"),
+                rule("archiving without a command", "{'pgParameters':{'archive_mode':'on'}}",
+                        "pgParameters.archive_command",
+                        "{'pgParameters':{'archive_mode':'on','archive_command':'cp %p /archive/%f'}}"),
+                rule("a command with archiving off", "{'pgParameters':{'archive_command':'cp %p /archive/%f'}}",
+                        "pgParameters.archive_command",
+                        "{'pgParameters':{'archive_mode':'off'}}"));
     }
 
     private static Arguments rule(String name, String broken, String field, String fixed) {

@@ -22,7 +22,22 @@ public record ClusterView(String name, String uid, long generation, String phase
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record KeeperView(String uid, boolean healthy, boolean alive, String role, String dbUid, String address,
                              Long timeline, Long walPosition, Long lagBytes, boolean synchronous, int priority,
-                             boolean noFailover, boolean noSync, boolean admitted, Boolean needsRestart) {
+                             boolean noFailover, boolean noSync, boolean admitted, Boolean needsRestart,
+                             ArchiveView archive) {
+    }
+
+    /**
+     * The WAL archiver of a keeper's instance ({@code pg_stat_archiver}, counted since its statistics were last
+     * reset); {@code failing}: the last attempt failed and nothing was archived since.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ArchiveView(String mode, boolean failing, long archivedCount, String lastArchivedWal,
+                              java.time.Instant lastArchivedTime, long failedCount, String lastFailedWal,
+                              java.time.Instant lastFailedTime) {
+        static ArchiveView of(KeeperInfo.Archiver a) {
+            return a == null ? null : new ArchiveView(a.mode(), a.failing(), a.archivedCount(), a.lastArchivedWal(),
+                    a.lastArchivedTime(), a.failedCount(), a.lastFailedWal(), a.lastFailedTime());
+        }
     }
 
     public record ProxyView(String uid, long generation, boolean listening, boolean acknowledged) {
@@ -67,6 +82,7 @@ public record ClusterView(String name, String uid, long generation, String phase
         Long lag = wal == null || role.equals("primary") ? null : snapshot.lag(wal).orElse(null);
         return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
                 timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
-                k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null);
+                k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null,
+                current ? ArchiveView.of(pg.archiver()) : null);
     }
 }

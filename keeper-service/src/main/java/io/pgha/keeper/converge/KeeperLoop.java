@@ -5,6 +5,7 @@ import io.pgha.concurrent.DaemonExecutors;
 import io.pgha.concurrent.PacedLoop;
 import io.pgha.keeper.KeeperIdentity;
 import io.pgha.keeper.KeeperProperties;
+import io.pgha.keeper.archive.ArchiveWatch;
 import io.pgha.keeper.postgres.Observation;
 import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
@@ -68,6 +69,7 @@ public final class KeeperLoop implements SmartLifecycle {
     /** The last keeper infos read: a failed read must not empty pg_hba.conf of the peers. */
     private Map<String, KeeperInfo> lastPeers = Map.of();
     private final ChangedMessage failure = new ChangedMessage();
+    private final ArchiveWatch archive = new ArchiveWatch();
     private String clusterUid;
 
     public KeeperLoop(ClusterRepository repository, KeeperIdentity id, KeeperProperties props, PostgresInstance pg,
@@ -85,6 +87,11 @@ public final class KeeperLoop implements SmartLifecycle {
 
     public KeeperView view() {
         return view;
+    }
+
+    /** The WAL archiver's failures and last success as the observations saw them. */
+    public ArchiveWatch archive() {
+        return archive;
     }
 
     /** Runs the loop soon (coalesced), e.g. on a watch event. */
@@ -128,6 +135,7 @@ public final class KeeperLoop implements SmartLifecycle {
         ClusterData cd = readClusterData();
         Map<String, KeeperInfo> peers = readPeers();
         Observation before = observer.observe();
+        archive.observe(before.archiver());
         if (convergence.writesFenced() && (confirmedMaster(cd) || (before.running() && before.inRecovery()))) {
             convergence.fenceWrites(false, confirmedMaster(cd) ? "the store confirms this DB is still the master"
                     : "the instance is a standby now");
@@ -219,7 +227,7 @@ public final class KeeperLoop implements SmartLifecycle {
                 obs.healthy(), obs.inRecovery(), obs.systemId(), obs.timelineId(), obs.timelineHistory(),
                 obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
                 props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
-                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming()));
+                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming(), obs.archiver()));
         if (obs.reachable()) {
             runsAsPrimary = obs.running() && !obs.inRecovery();
         }

@@ -1,13 +1,15 @@
 package io.pgha.keeper.postgres;
 
 import io.pgha.model.DB;
+import io.pgha.model.KeeperInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * What the keeper saw of its instance in one look. {@code reachable} false means the SQL connection
- * failed (stopped, starting, crashed); the other fields are then empty.
+ * failed (stopped, starting, crashed); the other fields are then empty. {@code archiver} is null unless
+ * {@code archive_mode} is on or always.
  */
 public record Observation(
         boolean running,
@@ -25,11 +27,12 @@ public record Observation(
         Map<String, String> parameters,
         Set<String> pendingRestart,
         String oldestWalFile,
-        Set<String> replicationSlots) {
+        Set<String> replicationSlots,
+        KeeperInfo.Archiver archiver) {
 
     public static Observation down(boolean running) {
         return new Observation(running, false, false, null, 0, List.of(), 0, 0, 0, false, List.of(), null, Map.of(),
-                Set.of(), null, Set.of());
+                Set.of(), null, Set.of(), null);
     }
 
     public boolean healthy() {

@@ -3,10 +3,13 @@ package io.pgha.keeper.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgha.model.Durations;
+import io.pgha.model.KeeperInfo;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -161,11 +164,30 @@ public final class PostgresObserver implements AutoCloseable {
                 }
             }
             return new Observation(true, true, inRecovery, systemId, timeline, instance.timelineHistory(timeline),
-                    wal, received, replayed, streaming, sync, version, params, pending, oldestWal, slots);
+                    wal, received, replayed, streaming, sync, version, params, pending, oldestWal, slots,
+                    archiver(st));
         } catch (SQLException | RuntimeException e) {
             log.debug("observation failed: {}", e.getMessage());
             return Observation.down(instance.isRunning());
         }
+    }
+
+    /** pg_stat_archiver while archive_mode is on or always; null when it is off. */
+    private static KeeperInfo.Archiver archiver(Statement st) throws SQLException {
+        String mode = string(st, "SHOW archive_mode");
+        if ("off".equals(mode)) {
+            return null;
+        }
+        try (ResultSet rs = st.executeQuery("SELECT archived_count, last_archived_wal, last_archived_time,"
+                + " failed_count, last_failed_wal, last_failed_time FROM pg_stat_archiver")) {
+            rs.next();
+            return new KeeperInfo.Archiver(mode, rs.getLong(1), rs.getString(2), instant(rs.getTimestamp(3)),
+                    rs.getLong(4), rs.getString(5), instant(rs.getTimestamp(6)));
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
     }
 
     /** Runs statements in one connection (autocommit); failures propagate. */

@@ -242,7 +242,7 @@ final class KeeperStepFixture {
                 master, paused, null, null));
         ClusterData cd = new ClusterData(ClusterData.FORMAT_VERSION, cluster, ks, dbs, Proxy.empty());
         Observation obs = !reachable ? Observation.down(running) : new Observation(true, true, inRecovery, "7001", 1,
-                List.of(), 100, 0, 0, inRecovery, syncStandbys, "15", Map.of(), pendingRestart, null, slots);
+                List.of(), 100, 0, 0, inRecovery, syncStandbys, "15", Map.of(), pendingRestart, null, slots, null);
         String conf = confOnDisk;
         String hba = hbaOnDisk;
         if (filesAsWanted && own != null) {

@@ -1,0 +1,120 @@
+package io.pgha.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.testing.EtcdExtension;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WAL archiving set through the spec's pgParameters, against a real cluster: it takes effect on the primary
+ * ({@code pg_stat_archiver} counts, the files are in the archive), a failing archive_command shows in the cluster
+ * view and the keeper's metric, and a spec that would archive nothing is refused without changing the store.
+ */
+class ArchiveE2ETest {
+    private static final Logger log = LoggerFactory.getLogger(ArchiveE2ETest.class);
+    private static final Duration SETUP = Duration.ofSeconds(240);
+    private static final String TOKEN = "e2e-operator-token";
+    @RegisterExtension
+    static final EtcdExtension ETCD = new EtcdExtension();
+    private LocalCluster cluster;
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) {
+            log.info("cluster {}:{}", cluster.name, cluster.dump());
+            cluster.close();
+        }
+    }
+
+    /** A directory PostgreSQL's OS user can write (the keepers run it as postgres when the tests run as root). */
+    static Path sharedDirectory(Path parent, String name) throws IOException {
+        Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path dir = Files.createDirectories(parent.resolve(name));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        return dir;
+    }
+
+    static long archivedSegments(Path archive) throws IOException {
+        try (Stream<Path> files = Files.list(archive)) {
+            return files.filter(f -> f.getFileName().toString().matches("[0-9A-F]{24}")).count();
+        }
+    }
+
+    @Test
+    void archivingFromTheSpecTakesEffectAndAFailingCommandIsVisible() throws Exception {
+        Path archive = sharedDirectory(tmp, "archive");
+        cluster = new LocalCluster(ETCD.etcd(), "archive");
+        cluster.startKeeper("k1");
+        cluster.startKeeper("k2");
+        cluster.startSentinel("s1", "{}");
+        LocalCluster.Admin admin = cluster.startAdmin(TOKEN);
+        cluster.awaitHealthy(1, SETUP);
+
+        // Refused, and the store unchanged: archiving on without a command, a mode PostgreSQL does not have.
+        long revision = cluster.repository.clusterData().orElseThrow().revision();
+        HttpResponse<String> refused = admin.call("PATCH", "/api/v1/cluster/spec",
+                "{\"pgParameters\":{\"archive_mode\":\"on\"}}");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("pgParameters.archive_command");
+        HttpResponse<String> badMode = admin.call("PATCH", "/api/v1/cluster/spec",
+                "{\"pgParameters\":{\"archive_mode\":\"yes\",\"archive_command\":\"true\"}}");
+        assertThat(badMode.statusCode()).isEqualTo(400);
+        assertThat(badMode.body()).contains("pgParameters.archive_mode");
+        assertThat(cluster.repository.clusterData().orElseThrow().revision()).isEqualTo(revision);
+
+        // archive_mode needs a restart: automaticPgRestart lets the keepers do it.
+        String copy = "test ! -f " + archive + "/%f && cp %p " + archive + "/%f";
+        HttpResponse<String> patched = admin.call("PATCH", "/api/v1/cluster/spec",
+                "{\"automaticPgRestart\":true,\"pgParameters\":{\"archive_mode\":\"on\",\"archive_command\":\""
+                        + copy + "\"}}");
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        LocalCluster.Keeper primary = cluster.masterKeeper().orElseThrow();
+        await("archive_mode on at the primary").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> primary.sql().value("SHOW archive_mode"), "on"::equals);
+        primary.sql().exec("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000)");
+        primary.sql().exec("SELECT pg_switch_wal()");
+        await("pg_stat_archiver counts the switched segment").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> Long.parseLong(primary.sql().value("SELECT archived_count FROM pg_stat_archiver")) > 0);
+        assertThat(archivedSegments(archive)).isPositive();
+        await("the cluster view shows archiving").atMost(Duration.ofSeconds(20)).until(() ->
+                admin.call("GET", "/api/v1/cluster", null).body().contains("\"archive\":{\"mode\":\"on\",\"failing\":false"));
+
+        // A command that fails: PostgreSQL retries, the keeper counts and shows it.
+        assertThat(admin.call("PATCH", "/api/v1/cluster/spec",
+                "{\"pgParameters\":{\"archive_command\":\"false\"}}").statusCode()).isEqualTo(200);
+        await("archive_command reloaded").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> primary.sql().value("SHOW archive_command"), "false"::equals);
+        primary.sql().exec("INSERT INTO t SELECT generate_series(1, 1000)");
+        primary.sql().exec("SELECT pg_switch_wal()");
+        await("the cluster view shows the failure").atMost(Duration.ofSeconds(30)).until(() ->
+                admin.call("GET", "/api/v1/cluster", null).body().contains("\"failing\":true"));
+        await("pgha_keeper_archive_failed_total counts it").atMost(Duration.ofSeconds(10)).until(() ->
+                failedArchivings(admin, primary) > 0);
+    }
+
+    private static double failedArchivings(LocalCluster.Admin admin, LocalCluster.Keeper k) throws Exception {
+        String metrics = admin.http().send(HttpRequest.newBuilder(URI.create("http://" + k.host() + ":" + k.httpPort()
+                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^pgha_keeper_archive_failed_total\\{[^}]*} (\\S+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+}
