@@ -237,10 +237,11 @@ class AdminApiTest {
         assertThat(invalid.body()).contains("\"field\":\"failInterval\"");
         // Options this version does not implement are refused by name, never accepted and ignored.
         Answer unimplemented = op("PATCH", "/api/v1/cluster/spec", "{\"initMode\":\"pitr\",\"pitrConfig\":"
-                + "{\"dataRestoreCommand\":\"restore %d\"},\"role\":\"standby\",\"standbyConfig\":{\"primaryConninfo\":"
-                + "\"host=elsewhere\"}}");
+                + "{\"dataRestoreCommand\":\"restore %d\",\"recoveryTargetAction\":\"pause\"},\"role\":\"standby\","
+                + "\"standbyConfig\":{\"primaryConninfo\":\"host=elsewhere\"}}");
         assertProblem(unimplemented, 400);
-        assertThat(unimplemented.body()).contains("\"field\":\"initMode\"", "\"field\":\"role\"", "not implemented");
+        assertThat(unimplemented.body()).contains("\"field\":\"pitrConfig.recoveryTargetAction\"",
+                "\"field\":\"role\"", "not implemented", "only promote is implemented");
         assertProblem(call("PATCH", "/api/v1/cluster/spec", OPERATOR, "{\"failInterval\":\"5s\"}", "If-Match", "\"2\""), 409);
         assertThat(revision()).isEqualTo(rev);
 

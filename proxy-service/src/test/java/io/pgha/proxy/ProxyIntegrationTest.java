@@ -336,6 +336,11 @@ class ProxyIntegrationTest {
             Connection onS2 = connectUntilPort(proxy.ro(), s2.port());
             p1.client().exec("create table if not exists filler (t text); "
                     + "insert into filler select repeat('x', 1000) from generate_series(1, 3000)");
+            // s1 must have replayed the insert before the view is read: on a busy machine it lags for a moment too,
+            // and a view taken then makes both standbys ineligible.
+            String written = p1.client().value("select pg_current_wal_lsn()::text");
+            await().atMost(Duration.ofSeconds(20)).until(() -> "t".equals(s1.client().value(
+                    "select pg_last_wal_replay_lsn() >= '" + written + "'::pg_lsn")));
             publish(realView());
 
             // s2 fell behind: its open connection is closed and new reads avoid it.

@@ -213,9 +213,10 @@ public record ClusterSpec(
     public List<Violation> validateSubmission() {
         ClusterSpec s = withDefaults();
         Validator v = new Validator();
-        // initMode=pitr used to initdb a new, empty cluster; role=standby used to run a primary of its own.
-        v.require(!"pitr".equals(s.initMode), "initMode", "pitr (restore a base backup and replay archived WAL) is"
-                + " not implemented in this version; use new or existing");
+        // role=standby used to run a primary of its own.
+        if ("pitr".equals(s.initMode) && s.pitrConfig != null) {
+            s.pitrConfig.validate(v);
+        }
         v.require(!"standby".equals(s.role), "role", "standby (a cluster that follows an external primary) is not"
                 + " implemented in this version; use master");
         s.pgParameters.keySet().stream().filter(PgParameters::managed).sorted().forEach(name -> v.fail(
@@ -322,7 +323,66 @@ public record ClusterSpec(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PitrConfig(String dataRestoreCommand, String restoreCommand, String recoveryTargetTime,
                              String recoveryTargetLsn, String recoveryTargetXid, String recoveryTargetName,
-                             String recoveryTargetTimeline) {
+                             String recoveryTargetTimeline, String recoveryTargetAction) {
+        private static final Pattern LSN = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
+
+        /**
+         * The recovery target settings PostgreSQL gets, by parameter name (only the given ones); call on a
+         * validated spec (the time must parse).
+         */
+        public Map<String, String> recoveryTarget() {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (!isBlank(recoveryTargetTime)) {
+                // PostgreSQL's own form: it refuses RFC 3339's "Z" for UTC.
+                out.put("recovery_target_time", java.time.OffsetDateTime.parse(recoveryTargetTime).format(
+                        java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx")));
+            }
+            putIfSet(out, "recovery_target_lsn", recoveryTargetLsn);
+            putIfSet(out, "recovery_target_xid", recoveryTargetXid);
+            putIfSet(out, "recovery_target_name", recoveryTargetName);
+            return out;
+        }
+
+        private static void putIfSet(Map<String, String> out, String name, String value) {
+            if (!isBlank(value)) {
+                out.put(name, value);
+            }
+        }
+
+        /** The rules for initMode=pitr, where a mistake would only show as a failed restore. */
+        void validate(Validator v) {
+            if (!isBlank(dataRestoreCommand) && !dataRestoreCommand.contains("%d")) {
+                v.fail("pitrConfig.dataRestoreCommand", "must contain %d, the data directory it fills");
+            }
+            long targets = java.util.stream.Stream.of(recoveryTargetTime, recoveryTargetLsn, recoveryTargetXid,
+                    recoveryTargetName).filter(t -> !isBlank(t)).count();
+            if (targets > 1) {
+                v.fail("pitrConfig", "only one of recoveryTargetTime, recoveryTargetLsn, recoveryTargetXid and"
+                        + " recoveryTargetName may be set, not " + targets);
+            }
+            if (targets > 0 && isBlank(restoreCommand)) {
+                v.fail("pitrConfig.restoreCommand", "required with a recovery target: archived WAL is replayed up"
+                        + " to it");
+            }
+            if (!isBlank(recoveryTargetTime)) {
+                try {
+                    java.time.OffsetDateTime.parse(recoveryTargetTime);
+                } catch (java.time.format.DateTimeParseException e) {
+                    v.fail("pitrConfig.recoveryTargetTime", "must be an RFC 3339 time with its offset, e.g."
+                            + " 2026-12-02T14:03:00Z, not '" + recoveryTargetTime + "'");
+                }
+            }
+            v.require(isBlank(recoveryTargetLsn) || LSN.matcher(recoveryTargetLsn).matches(),
+                    "pitrConfig.recoveryTargetLsn", "must be a WAL position like 0/3000060");
+            v.require(isBlank(recoveryTargetXid) || recoveryTargetXid.matches("[0-9]{1,20}"),
+                    "pitrConfig.recoveryTargetXid", "must be a transaction id (digits)");
+            v.singleLine("pitrConfig.recoveryTargetName", recoveryTargetName);
+            v.require(isBlank(recoveryTargetTimeline) || recoveryTargetTimeline.matches("latest|current|[0-9]{1,10}"),
+                    "pitrConfig.recoveryTargetTimeline", "must be latest, current or a timeline number");
+            v.require(isBlank(recoveryTargetAction) || "promote".equals(recoveryTargetAction),
+                    "pitrConfig.recoveryTargetAction", "only promote is implemented: the restored DB becomes the"
+                            + " cluster's master");
+        }
     }
 
     /** Options for {@code role=standby}: the whole cluster follows an external primary. */

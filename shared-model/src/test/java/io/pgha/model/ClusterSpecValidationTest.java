@@ -45,8 +45,31 @@ class ClusterSpecValidationTest {
                 rule("unknown initMode", "{'initMode':'clone'}", "initMode", "{'initMode':'new'}"),
                 rule("existing without existingConfig", "{'initMode':'existing'}", "existingConfig.keeperUid",
                         "{'initMode':'existing','existingConfig':{'keeperUid':'k1'}}"),
-                rule("pitr not implemented", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'restore %d'}}",
-                        "initMode", "{'initMode':'new'}"),
+                rule("pitr without %d", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'restore'}}",
+                        "pitrConfig.dataRestoreCommand",
+                        "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'restore %d'}}"),
+                rule("two recovery targets", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d',"
+                        + "'restoreCommand':'cp %f %p','recoveryTargetXid':'77','recoveryTargetName':'x'}}",
+                        "pitrConfig", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d',"
+                        + "'restoreCommand':'cp %f %p','recoveryTargetXid':'77'}}"),
+                rule("a target without restoreCommand", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d',"
+                        + "'recoveryTargetLsn':'0/3000060'}}", "pitrConfig.restoreCommand",
+                        "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d'}}"),
+                rule("a time without offset", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d',"
+                        + "'restoreCommand':'cp %f %p','recoveryTargetTime':'2026-12-02 14:03'}}",
+                        "pitrConfig.recoveryTargetTime", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':"
+                        + "'r %d','restoreCommand':'cp %f %p','recoveryTargetTime':'2026-12-02T14:03:00+01:00'}}"),
+                rule("a bad LSN", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d','restoreCommand':"
+                        + "'cp %f %p','recoveryTargetLsn':'3000060'}}", "pitrConfig.recoveryTargetLsn",
+                        "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d','restoreCommand':'cp %f %p',"
+                        + "'recoveryTargetLsn':'0/3000060'}}"),
+                rule("a bad timeline", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d',"
+                        + "'recoveryTargetTimeline':'newest'}}", "pitrConfig.recoveryTargetTimeline",
+                        "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d','recoveryTargetTimeline':'3'}}"),
+                rule("an action other than promote", "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d',"
+                        + "'recoveryTargetAction':'pause'}}", "pitrConfig.recoveryTargetAction",
+                        "{'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d','recoveryTargetAction':"
+                        + "'promote'}}"),
                 rule("newline in restoreCommand", "{'pitrConfig':{'restoreCommand':'cp\\n%f'}}",
                         "pitrConfig.restoreCommand", "{'pitrConfig':{'restoreCommand':'cp %f %p'}}"),
                 rule("unknown role", "{'role':'replica'}", "role", "{'role':'master'}"),

@@ -21,6 +21,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -220,7 +222,7 @@ public final class Convergence {
                 }
             }
             case RESYNC -> resync(db, cd, peers);
-            case PITR -> throw new PgCommandException("initMode pitr is not supported by this keeper yet");
+            case PITR -> restore(db, cd, peers);
         }
         state = new LocalState(db.uid(), true);
         state.save(id.dataDir());
@@ -271,6 +273,84 @@ public final class Convergence {
             log.info("basebackup db={} done in {} ms", db.uid(), millisSince(t0));
         }
         startAfterInit(db, cd, peers, rewound ? "rewound" : "base backup taken");
+    }
+
+    /**
+     * initMode=pitr: the operator's dataRestoreCommand fills the data directory, PostgreSQL replays archived WAL
+     * (restoreCommand) up to the target, promotes itself, and this becomes the first master. A failed restore or a
+     * recovery that ends before its target fails the initialization with PostgreSQL's reason; the next step
+     * tries again, and the sentinel never turns it into an initdb. Without a restoreCommand the backup's own WAL
+     * is all there is: the instance starts from it as a primary.
+     */
+    private void restore(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
+        ClusterSpec.PitrConfig pitr = db.spec().pitrConfig() != null ? db.spec().pitrConfig()
+                : cd.cluster().spec().effective().pitrConfig();
+        if (pitr == null || pitr.dataRestoreCommand() == null) {
+            throw new PgCommandException("initMode pitr without pitrConfig.dataRestoreCommand");
+        }
+        Duration limit = cd.cluster().spec().effective().initTimeout();
+        Map<String, String> target = pitr.recoveryTarget();
+        boolean archiveRecovery = pitr.restoreCommand() != null && !pitr.restoreCommand().isBlank();
+        // The commands are the operator's and may carry credentials: the log names the target, not them.
+        log.info("action=restore db={} target={} timeline={} reason=\"initMode pitr\"", db.uid(),
+                target.isEmpty() ? "end of archive" : target, pitr.recoveryTargetTimeline() == null ? "latest"
+                        : pitr.recoveryTargetTimeline());
+        long t0 = System.nanoTime();
+        pg.stop(StopMode.IMMEDIATE);
+        pg.restoreData(pitr.dataRestoreCommand(), limit);
+        log.info("restore db={} data restored in {} ms; recovering", db.uid(), millisSince(t0));
+        pg.writeFile("postgresql.conf", PostgresConfig.withFence(pg.readFile("postgresql.conf"), false));
+        keepInstanceParameters(RESTORED_NOT_KEPT); // the restored instance's own settings, below the spec's
+        DesiredConfig wanted = DesiredConfig.render(settings, db, cd, peers, instanceParameters(), false, false, false);
+        write(wanted);
+        if (archiveRecovery) {
+            pg.writeFile("postgresql.conf", PostgresConfig.withRecovery(wanted.postgresqlConf(),
+                    pitr.restoreCommand(), target, pitr.recoveryTargetTimeline()));
+        }
+        pg.setRecoverySignal(archiveRecovery);
+        long logFrom = pg.logSize();
+        try {
+            pg.start(limit);
+            awaitPromotion(db, Instant.now().plus(limit));
+        } catch (PgCommandException e) {
+            List<String> why = pg.errorsSince(logFrom);
+            pg.stop(StopMode.IMMEDIATE);
+            throw new PgCommandException("point-in-time recovery of db " + db.uid() + " failed"
+                    + (why.isEmpty() ? ": " + e.getMessage() : ": " + String.join(" / ", why)));
+        }
+        sql.evictConnections();
+        write(DesiredConfig.render(settings, db, cd, peers, instanceParameters(), false, writesFenced, true));
+        pg.reload();
+        log.info("restore db={} recovered and promoted in {} ms", db.uid(), millisSince(t0));
+        createReplicationRole();
+    }
+
+    /** Waits until the recovering instance promoted itself, logging the replay position every 10 s. */
+    private void awaitPromotion(DB db, Instant deadline) {
+        Instant nextLog = Instant.now().plusSeconds(10);
+        while (true) {
+            Observation o = sql.observe();
+            if (o.reachable() && !o.inRecovery()) {
+                return;
+            }
+            if (!pg.isRunning()) {
+                throw new PgCommandException("PostgreSQL stopped during recovery");
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new PgCommandException("recovery did not finish within initTimeout");
+            }
+            if (Instant.now().isAfter(nextLog)) {
+                log.info("restore db={} recovering: replayed up to {}", db.uid(),
+                        o.reachable() ? io.pgha.keeper.postgres.Lsn.format(o.replayedWalPosition()) : "(not answering yet)");
+                nextLog = Instant.now().plusSeconds(10);
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgCommandException("interrupted while waiting for the recovery");
+            }
+        }
     }
 
     private void replicationSlots(DB db, KeeperAction.Slots slots) {
@@ -333,8 +413,20 @@ public final class Convergence {
      * {@code mergePgParameters} so that every standby gets the same.
      */
     private void keepInstanceParameters() {
+        keepInstanceParameters(java.util.Set.of());
+    }
+
+    /**
+     * What a restored instance does not keep of its source's settings: archiving. Its source's archive_command would
+     * write the restored cluster's new timeline into the source cluster's archive; the new cluster's spec decides.
+     */
+    private static final java.util.Set<String> RESTORED_NOT_KEPT = java.util.Set.of("archive_mode", "archive_command",
+            "archive_library");
+
+    private void keepInstanceParameters(java.util.Set<String> notKept) {
         Map<String, String> settings = PostgresConfig.parseSettings(pg.readFile("postgresql.conf"));
         settings.keySet().removeIf(PgParameters::managed);
+        settings.keySet().removeIf(notKept::contains);
         try {
             Files.writeString(instanceParametersFile(), JsonCodec.write(settings));
         } catch (IOException e) {

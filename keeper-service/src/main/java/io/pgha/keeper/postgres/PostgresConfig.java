@@ -89,6 +89,26 @@ public final class PostgresConfig {
     }
 
     /**
+     * {@code conf} with the settings of a point-in-time recovery at its end: where archived WAL comes from, the
+     * target, its timeline ({@code latest} unless given) and promotion once it is reached. Only for the start that
+     * recovers; the keeper renders the file without them once the DB is promoted.
+     */
+    public static String withRecovery(String conf, String restoreCommand, Map<String, String> target,
+                                      String timeline) {
+        StringBuilder b = new StringBuilder(conf).append("\n# pgha: point-in-time recovery (initMode=pitr)\n");
+        if (restoreCommand != null && !restoreCommand.isBlank()) {
+            b.append("restore_command = ").append(quote(restoreCommand)).append('\n');
+        }
+        new TreeMap<>(target).forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+        b.append("recovery_target_timeline = ").append(quote(timeline == null || timeline.isBlank() ? "latest"
+                : timeline)).append('\n');
+        if (!target.isEmpty()) {
+            b.append("recovery_target_action = 'promote'\n");
+        }
+        return b.toString();
+    }
+
+    /**
      * {@code conf} with the fence block at its end when {@code fenced}, without it otherwise. Fenced, new
      * transactions are read-only ({@code default_transaction_read_only}, applied by a reload to open sessions
      * too) and every commit waits for a synchronous standby that does not exist, so that even a session that

@@ -166,6 +166,60 @@ public final class PostgresInstance {
                 args.toArray(String[]::new));
     }
 
+    /**
+     * Fills an empty data directory with the operator's restore command ({@code %d} = the data directory), run
+     * through the shell as PostgreSQL's OS user, and removes what must not survive from the backup's source: its
+     * pid file and a standby or recovery signal (pgha decides the role). The backup's {@code backup_label} stays:
+     * recovery starts from it.
+     */
+    public void restoreData(String dataRestoreCommand, Duration limit) {
+        wipe();
+        commands.createPrivateDirectory(pgData);
+        commands.runOk(limit, Map.of(), "/bin/sh", "-c", dataRestoreCommand.replace("%d", pgData.toString()));
+        if (!Files.exists(pgData.resolve("PG_VERSION"))) {
+            throw new PgCommandException("the dataRestoreCommand finished but " + pgData + " holds no PostgreSQL data"
+                    + " directory (no PG_VERSION)");
+        }
+        commands.createPrivateDirectory(pgData); // mode 0700 again: an archive may have brought other permissions
+        for (String stale : List.of("postmaster.pid", "standby.signal", "recovery.signal")) {
+            deleteQuietly(pgData.resolve(stale));
+        }
+    }
+
+    /** Whether the next start runs archive recovery ({@code recovery.signal}). */
+    public void setRecoverySignal(boolean recover) {
+        Path signal = pgData.resolve("recovery.signal");
+        if (recover) {
+            commands.writePrivateFile(signal, "");
+        } else {
+            deleteQuietly(signal);
+        }
+    }
+
+    /** How long the server log is now: {@link #errorsSince} reads what is written after it. */
+    public long logSize() {
+        try {
+            return Files.exists(logFile) ? Files.size(logFile) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The server log's FATAL and PANIC lines written after {@code offset} (the last three): why a start ended. */
+    public List<String> errorsSince(long offset) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(logFile.toFile(), "r")) {
+            long from = Math.min(offset, f.length());
+            byte[] tail = new byte[(int) Math.min(f.length() - from, 1 << 20)];
+            f.seek(f.length() - tail.length);
+            f.readFully(tail);
+            List<String> lines = new String(tail, java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.contains("FATAL:") || l.contains("PANIC:")).toList();
+            return lines.subList(Math.max(0, lines.size() - 3), lines.size());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** pg_rewind from a running primary; the instance must be stopped (cleanly, see {@link #ensureCleanShutdown}). */
     public void rewind(String sourceConninfo, Duration limit) {
         commands.runOk(limit, Map.of("PGPASSFILE", passFile.toString()), "pg_rewind", "--target-pgdata",

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Phase 3a, while the cluster is initializing: assigns the first master (the chosen keeper for
- * {@code initMode=existing}, else the healthy keeper of highest priority), declares the cluster normal once it
+ * {@code initMode=existing}, else the healthy keeper of highest priority, which initdb's or, for
+ * {@code initMode=pitr}, restores it — never the one instead of the other), declares the cluster normal once it
  * converged, and drops it when it did not initialize within initTimeout so that another keeper may try.
  */
 final class Initialization {
@@ -52,7 +53,8 @@ final class Initialization {
             c.setMessage("initializing: waiting for a healthy keeper to become the first master");
             return;
         }
-        DB.InitMode mode = existing ? DB.InitMode.EXISTING : DB.InitMode.NEW;
+        DB.InitMode mode = existing ? DB.InitMode.EXISTING
+                : c.spec().initMode() == ClusterSpec.InitMode.PITR ? DB.InitMode.PITR : DB.InitMode.NEW;
         DB db = new DB(c.ids.next(), 1, c.now, c.dbSpec(chosen.get().uid(), DB.Role.MASTER, mode, null,
                 List.of(), List.of()), null);
         c.set(c.cd().withDb(db).withCluster(c.cd().cluster().withStatus(c.cd().cluster().status()

@@ -148,7 +148,8 @@ final class PlanContext {
                 master && spec.synchronousReplication(), master ? sync : List.of(), spec.pgParameters(),
                 spec.pgHBA(), spec.maxStandbys(), spec.additionalWalSenders(), spec.usePgRewind(),
                 master ? spec.additionalMasterReplicationSlots() : List.of(), master ? followers : List.of(),
-                init == DB.InitMode.NEW ? spec.newConfig() : null, null, spec.automaticPgRestart());
+                init == DB.InitMode.NEW ? spec.newConfig() : null,
+                init == DB.InitMode.PITR ? spec.pitrConfig() : null, spec.automaticPgRestart());
     }
 
     /**

@@ -33,6 +33,18 @@ class InitializationTest {
                             assertThat(db.spec().keeperUid()).isEqualTo("k1");
                             assertThat(db.spec().initMode()).isEqualTo(DB.InitMode.EXISTING);
                         }),
+                scenario("init: pitr restores the first master with the spec's pitrConfig, never an initdb",
+                        () -> aCluster().initializing().spec("{\"initMode\":\"pitr\",\"pitrConfig\":"
+                                + "{\"dataRestoreCommand\":\"tar -xf /b/base.tar -C %d\",\"restoreCommand\":"
+                                + "\"cp /a/%f %p\",\"recoveryTargetTime\":\"2026-12-02T14:03:00Z\"}}")
+                                .keeper("k1", 1).keeper("k2", 3),
+                        p -> {
+                            DB db = p.next().masterDb().orElseThrow();
+                            assertThat(db.spec().keeperUid()).isEqualTo("k2");
+                            assertThat(db.spec().initMode()).isEqualTo(DB.InitMode.PITR);
+                            assertThat(db.spec().pitrConfig().recoveryTargetTime()).isEqualTo("2026-12-02T14:03:00Z");
+                            assertThat(db.spec().newConfig()).isNull();
+                        }),
                 scenario("init: a converged healthy master turns the phase normal and is named to proxies",
                         () -> aCluster().initializing().keeper("k1").master("db1", "k1").proxyCleared(0),
                         p -> {
