@@ -213,7 +213,10 @@ public final class PostgresInstance {
             f.seek(f.length() - tail.length);
             f.readFully(tail);
             List<String> lines = new String(tail, java.nio.charset.StandardCharsets.UTF_8).lines()
-                    .filter(l -> l.contains("FATAL:") || l.contains("PANIC:")).toList();
+                    .filter(l -> l.contains("FATAL:") || l.contains("PANIC:"))
+                    // Without the line's time and pid: the same reason reads the same at every attempt (logged once).
+                    .map(l -> l.substring(Math.max(0, l.contains("FATAL:") ? l.indexOf("FATAL:") : l.indexOf("PANIC:"))))
+                    .toList();
             return lines.subList(Math.max(0, lines.size() - 3), lines.size());
         } catch (IOException e) {
             return List.of();
