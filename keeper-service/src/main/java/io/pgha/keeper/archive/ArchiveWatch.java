@@ -2,6 +2,7 @@ package io.pgha.keeper.archive;
 
 import io.pgha.model.KeeperInfo;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,7 @@ public final class ArchiveWatch {
             long newFailures = reset ? current.failedCount() : current.failedCount() - previous.failedCount();
             boolean wasFailing = previous != null && previous.failing();
             boolean startedFailing = current.failing() && (!wasFailing
-                    || !java.util.Objects.equals(previous.lastFailedWal(), current.lastFailedWal()));
+                    || !Objects.equals(previous.lastFailedWal(), current.lastFailedWal()));
             return new Change(newFailures, startedFailing, wasFailing && !current.failing());
         }
     }

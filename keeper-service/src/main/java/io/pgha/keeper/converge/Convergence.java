@@ -3,6 +3,7 @@ package io.pgha.keeper.converge;
 import io.pgha.concurrent.ChangedMessage;
 import io.pgha.keeper.KeeperIdentity;
 import io.pgha.keeper.KeeperProperties;
+import io.pgha.keeper.postgres.Lsn;
 import io.pgha.keeper.postgres.Observation;
 import io.pgha.keeper.postgres.PgCommandException;
 import io.pgha.keeper.postgres.PostgresConfig;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -302,11 +304,8 @@ public final class Convergence {
         pg.writeFile("postgresql.conf", PostgresConfig.withFence(pg.readFile("postgresql.conf"), false));
         keepInstanceParameters(RESTORED_NOT_KEPT); // the restored instance's own settings, below the spec's
         DesiredConfig wanted = DesiredConfig.render(settings, db, cd, peers, instanceParameters(), false, false, false);
-        write(wanted);
-        if (archiveRecovery) {
-            pg.writeFile("postgresql.conf", PostgresConfig.withRecovery(wanted.postgresqlConf(),
-                    pitr.restoreCommand(), target, pitr.recoveryTargetTimeline()));
-        }
+        write(!archiveRecovery ? wanted : new DesiredConfig(PostgresConfig.withRecovery(wanted.postgresqlConf(),
+                pitr.restoreCommand(), target, pitr.recoveryTargetTimeline()), wanted.pgHba(), wanted.standbySignal()));
         pg.setRecoverySignal(archiveRecovery);
         long logFrom = pg.logSize();
         try {
@@ -341,7 +340,7 @@ public final class Convergence {
             }
             if (Instant.now().isAfter(nextLog)) {
                 log.info("restore db={} recovering: replayed up to {}", db.uid(),
-                        o.reachable() ? io.pgha.keeper.postgres.Lsn.format(o.replayedWalPosition()) : "(not answering yet)");
+                        o.reachable() ? Lsn.format(o.replayedWalPosition()) : "(not answering yet)");
                 nextLog = Instant.now().plusSeconds(10);
             }
             try {
@@ -413,17 +412,16 @@ public final class Convergence {
      * {@code mergePgParameters} so that every standby gets the same.
      */
     private void keepInstanceParameters() {
-        keepInstanceParameters(java.util.Set.of());
+        keepInstanceParameters(Set.of());
     }
 
     /**
      * What a restored instance does not keep of its source's settings: archiving. Its source's archive_command would
      * write the restored cluster's new timeline into the source cluster's archive; the new cluster's spec decides.
      */
-    private static final java.util.Set<String> RESTORED_NOT_KEPT = java.util.Set.of("archive_mode", "archive_command",
-            "archive_library");
+    private static final Set<String> RESTORED_NOT_KEPT = Set.of("archive_mode", "archive_command", "archive_library");
 
-    private void keepInstanceParameters(java.util.Set<String> notKept) {
+    private void keepInstanceParameters(Set<String> notKept) {
         Map<String, String> settings = PostgresConfig.parseSettings(pg.readFile("postgresql.conf"));
         settings.keySet().removeIf(PgParameters::managed);
         settings.keySet().removeIf(notKept::contains);
