@@ -328,7 +328,7 @@ class ChartTest {
     void theInitialClusterSpecIsAValidSpecFromTheValues() {
         Rendered r = Chart.rendered(null);
         String json = Y.str(r.get("ConfigMap", "demo-pgha-cluster-spec"), "data", "cluster-spec.json");
-        ClusterSpec spec = JsonCodec.read(json, ClusterSpec.class, "cluster-spec.json");
+        ClusterSpec spec = JsonCodec.readSubmitted(json, ClusterSpec.class, "cluster-spec.json");
         assertThat(spec.validate()).isEmpty();
         assertThat(spec.withDefaults().synchronousReplication()).isTrue();
         assertThat(spec.withDefaults().usePgRewind()).isTrue();

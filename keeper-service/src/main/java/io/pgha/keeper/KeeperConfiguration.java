@@ -1,6 +1,10 @@
 package io.pgha.keeper;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pgha.config.PghaProperties;
+import io.pgha.keeper.backup.BackupAgent;
+import io.pgha.keeper.backup.PgBackRest;
+import io.pgha.keeper.backup.PgBackRestSetup;
 import io.pgha.keeper.converge.Convergence;
 import io.pgha.keeper.converge.KeeperLoop;
 import io.pgha.keeper.converge.PassFile;
@@ -49,12 +53,23 @@ class KeeperConfiguration {
     }
 
     @Bean
+    PgBackRestSetup pgBackRestSetup(KeeperIdentity id, KeeperProperties props, PgCommands commands) {
+        return new PgBackRestSetup(commands, PgBackRest.locate(props.backup().command()), props.backup().command(),
+                id.dataDir().resolve("pgbackrest"), props.backup().secretDir(), id.dataDir().resolve("postgres"),
+                props.pg().port(), Convergence.socketDir(id.dataDir(), props.pg().port()),
+                props.superuser().username());
+    }
+
+    @Bean
     KeeperLoop keeperLoop(ClusterRepository repository, KeeperIdentity id, KeeperProperties props,
-                          PostgresInstance pg, PostgresObserver observer, MeterRegistry registry) {
-        Convergence convergence = new Convergence(id, props, pg, observer);
+                          PostgresInstance pg, PostgresObserver observer, PgBackRestSetup pgBackRest,
+                          PghaProperties pgha, MeterRegistry registry) {
+        Convergence convergence = new Convergence(id, props, pg, observer, pgBackRest, pgha.clusterName());
+        BackupAgent backups = new BackupAgent(repository, id.uid(), pgha.clusterName(), pgBackRest,
+                Clock.systemUTC());
         EphemeralRegistration registration = new EphemeralRegistration(repository.store(),
                 StoreKeys.keeper(id.uid()), LEASE_TTL);
-        KeeperLoop loop = new KeeperLoop(repository, id, props, pg, observer, convergence, registration,
+        KeeperLoop loop = new KeeperLoop(repository, id, props, pg, observer, convergence, registration, backups,
                 Clock.systemUTC());
         KeeperMetrics.register(registry, loop);
         return loop;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pgha.keeper.converge.KeeperLoop;
 import io.pgha.keeper.postgres.Observation;
+import io.pgha.model.BackupConfig;
 
 /** The keeper's metrics (docs/keeper.md), read from the loop's latest view at scrape time. */
 final class KeeperMetrics {
@@ -38,6 +39,13 @@ final class KeeperMetrics {
                         l -> l.archive().lastSuccess() == null ? Double.NaN
                                 : l.archive().lastSuccess().toEpochMilli() / 1000.0)
                 .description("when the WAL archiver last archived a file, epoch seconds").register(registry);
+        for (BackupConfig.Type type : BackupConfig.Type.values()) {
+            Gauge.builder("pgha.backup.last.success", loop, l -> l.backups().lastSuccess(type)
+                            .map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN))
+                    .tag("type", type.label())
+                    .description("when the newest backup of this type in the repository ended, epoch seconds")
+                    .register(registry);
+        }
         Gauge.builder("pgha.keeper.converge.last.success", loop,
                         l -> l.lastConverge() == null ? 0 : l.lastConverge().toEpochMilli() / 1000.0)
                 .description("time of the last loop with usable cluster data, epoch seconds").register(registry);

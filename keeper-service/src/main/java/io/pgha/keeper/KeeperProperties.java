@@ -14,12 +14,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dataDir  required: holds the keeper's state and PostgreSQL's data ({@code <data-dir>/postgres})
  * @param priority ≥ 0; 0 = never primary
  * @param noSync   never a synchronous standby
+ * @param backup   how this keeper runs pgBackRest when the spec has {@code backup} (docs/backup.md)
  */
 @ConfigurationProperties("pgha.keeper")
 public record KeeperProperties(String uid, Path dataDir, @DefaultValue Pg pg, @DefaultValue("1") int priority,
-                               @DefaultValue("false") boolean noSync) {
+                               @DefaultValue("false") boolean noSync, @DefaultValue Backup backup) {
 
     public KeeperProperties {
+        backup = backup != null ? backup : new Backup(null, "pgbackrest");
         if (dataDir == null) {
             throw new MissingPropertyException("pgha.keeper.data-dir", "PGHA_KEEPER_DATA_DIR");
         }
@@ -58,6 +60,17 @@ public record KeeperProperties(String uid, Path dataDir, @DefaultValue Pg pg, @D
     }
 
     public record Credentials(String username, String password, String passwordFile) {
+    }
+
+    /**
+     * @param secretDir secret pgBackRest options, one file per option named as the option (e.g.
+     *                  {@code repo1-cipher-pass}); absent: none
+     * @param command   the pgBackRest program: a path, or a name looked up on PATH
+     */
+    public record Backup(Path secretDir, @DefaultValue("pgbackrest") String command) {
+        public Backup {
+            command = command == null || command.isBlank() ? "pgbackrest" : command;
+        }
     }
 
     /** User name and password of a PostgreSQL role, resolved from properties or files. */

@@ -19,7 +19,7 @@ class KeeperIdentityTest {
     private static KeeperProperties props(String uid, Path dataDir) {
         return new KeeperProperties(uid, dataDir, new KeeperProperties.Pg(null, "127.0.0.1", 5432, null, null, null,
                 new KeeperProperties.Credentials(null, "su", null),
-                new KeeperProperties.Credentials(null, "repl", null)), 1, false);
+                new KeeperProperties.Credentials(null, "repl", null)), 1, false, null);
     }
 
     private static final PgCommands NO_OS_USER = new PgCommands(Path.of("/usr/bin"), null);
@@ -71,24 +71,24 @@ class KeeperIdentityTest {
         Path empty = Files.writeString(dir.resolve("empty"), "");
         KeeperProperties fromFile = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials("admin", null, pw.toString()),
-                new KeeperProperties.Credentials(null, "r", null)), 1, false);
+                new KeeperProperties.Credentials(null, "r", null)), 1, false, null);
         assertThat(fromFile.superuser()).isEqualTo(new KeeperProperties.Role("admin", "s3cret"));
         assertThat(fromFile.superuser().toString()).doesNotContain("s3cret");
 
         KeeperProperties emptyFile = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials(null, null, empty.toString()),
-                new KeeperProperties.Credentials(null, "r", null)), 1, false);
+                new KeeperProperties.Credentials(null, "r", null)), 1, false, null);
         assertThatThrownBy(emptyFile::superuser).isInstanceOf(StartupFailure.class).hasMessageContaining("empty");
 
         KeeperProperties missing = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials(null, null, null),
-                new KeeperProperties.Credentials(null, "r", null)), 1, false);
+                new KeeperProperties.Credentials(null, "r", null)), 1, false, null);
         assertThatThrownBy(missing::superuser).isInstanceOf(MissingPropertyException.class)
                 .hasMessageContaining("pgha.keeper.pg.superuser.password");
 
         KeeperProperties sameUser = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials("postgres", "a", null),
-                new KeeperProperties.Credentials("postgres", "b", null)), 1, false);
+                new KeeperProperties.Credentials("postgres", "b", null)), 1, false, null);
         assertThatThrownBy(sameUser::validateRoles).isInstanceOf(StartupFailure.class)
                 .hasMessageContaining("different passwords");
     }

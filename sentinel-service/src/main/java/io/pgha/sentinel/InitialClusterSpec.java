@@ -30,6 +30,6 @@ final class InitialClusterSpec {
             }
             what = "pgha.sentinel.initial-cluster-spec file " + value.strip();
         }
-        return Optional.of(JsonCodec.read(json, ClusterSpec.class, what).requireValid());
+        return Optional.of(JsonCodec.readSubmitted(json, ClusterSpec.class, what).requireValid());
     }
 }

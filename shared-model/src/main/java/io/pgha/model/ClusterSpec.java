@@ -49,7 +49,8 @@ public record ClusterSpec(
         List<String> pgHBA,
         Boolean automaticPgRestart,
         Boolean mergePgParameters,
-        String keeperAdmission) {
+        String keeperAdmission,
+        BackupConfig backup) {
 
     // Timing defaults: a keeper reports every sleepInterval, so failInterval = 4 reports lost: a keeper frozen or
     // starved for less is never failed, and store outages do not count at all (the sentinel subtracts them);
@@ -97,7 +98,7 @@ public record ClusterSpec(
     /** An empty spec: every field takes its default. */
     public static ClusterSpec empty() {
         return new ClusterSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A copy with every unset field filled with its default. */
@@ -132,7 +133,8 @@ public record ClusterSpec(
                 or(pgHBA, List.of()),
                 or(automaticPgRestart, DEFAULT_AUTOMATIC_PG_RESTART),
                 or(mergePgParameters, DEFAULT_MERGE_PG_PARAMETERS),
-                or(keeperAdmission, DEFAULT_KEEPER_ADMISSION));
+                or(keeperAdmission, DEFAULT_KEEPER_ADMISSION),
+                backup);
     }
 
     /** A copy with other {@code pgParameters} (null: back to the default). */
@@ -142,7 +144,7 @@ public record ClusterSpec(
                 maxStandbys, maxStandbysPerSender, maxStandbyLag, synchronousReplication, minSynchronousStandbys,
                 maxSynchronousStandbys, additionalWalSenders, additionalMasterReplicationSlots, usePgRewind, initMode,
                 newConfig, existingConfig, pitrConfig, role, standbyConfig, parameters, pgHBA, automaticPgRestart,
-                mergePgParameters, keeperAdmission);
+                mergePgParameters, keeperAdmission, backup);
     }
 
     /** Every problem of the effective spec (this one with defaults), each naming its field; empty when valid. */
@@ -201,6 +203,9 @@ public record ClusterSpec(
             v.singleLine("pgHBA[" + i + "]", line);
         }
         v.oneOf("keeperAdmission", s.keeperAdmission, KEEPER_ADMISSIONS);
+        if (s.backup != null) {
+            s.backup.validate(v, "backup");
+        }
         return v.violations();
     }
 
@@ -235,6 +240,18 @@ public record ClusterSpec(
      */
     private static void validateArchiving(ClusterSpec s, Validator v) {
         String mode = s.pgParameters.get("archive_mode");
+        if (s.backup != null) {
+            // pgha archives into the pgBackRest repository itself; a second command would be silently replaced.
+            for (String name : List.of("archive_command", "archive_library")) {
+                v.require(!s.pgParameters.containsKey(name), "pgParameters." + name, "set by pgha while backup is"
+                        + " configured (pgbackrest archive-push into the repository); remove it or remove backup");
+            }
+            v.require(!"off".equals(mode), "pgParameters.archive_mode", "must be on or always while backup is"
+                    + " configured: a backup cannot be restored without the WAL archived since it");
+            v.require(mode == null || ARCHIVE_MODES.contains(mode), "pgParameters.archive_mode", "must be on, always"
+                    + " or off, not '" + mode + "'");
+            return;
+        }
         String command = s.pgParameters.get("archive_command");
         boolean hasCommand = command != null && !command.isBlank();
         boolean hasLibrary = !isBlank(s.pgParameters.get("archive_library"));
@@ -254,8 +271,10 @@ public record ClusterSpec(
         if ("existing".equals(s.initMode) && (s.existingConfig == null || isBlank(s.existingConfig.keeperUid()))) {
             v.fail("existingConfig.keeperUid", "required when initMode is existing");
         }
-        if ("pitr".equals(s.initMode) && (s.pitrConfig == null || isBlank(s.pitrConfig.dataRestoreCommand()))) {
-            v.fail("pitrConfig.dataRestoreCommand", "required when initMode is pitr");
+        if ("pitr".equals(s.initMode) && (s.pitrConfig == null
+                || (isBlank(s.pitrConfig.dataRestoreCommand()) && s.pitrConfig.backup() == null))) {
+            v.fail("pitrConfig.dataRestoreCommand", "required when initMode is pitr (or pitrConfig.backup, to restore"
+                    + " from a pgBackRest repository)");
         }
         if (s.pitrConfig != null) {
             v.singleLine("pitrConfig.dataRestoreCommand", s.pitrConfig.dataRestoreCommand());
@@ -323,7 +342,8 @@ public record ClusterSpec(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PitrConfig(String dataRestoreCommand, String restoreCommand, String recoveryTargetTime,
                              String recoveryTargetLsn, String recoveryTargetXid, String recoveryTargetName,
-                             String recoveryTargetTimeline, String recoveryTargetAction) {
+                             String recoveryTargetTimeline, String recoveryTargetAction,
+                             BackupConfig.Restore backup) {
         private static final Pattern LSN = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
 
         /**
@@ -351,6 +371,13 @@ public record ClusterSpec(
 
         /** The rules for initMode=pitr, where a mistake would only show as a failed restore. */
         void validate(Validator v) {
+            if (backup != null) {
+                backup.validate(v, "pitrConfig.backup");
+                v.require(isBlank(dataRestoreCommand), "pitrConfig.dataRestoreCommand", "not with pitrConfig.backup:"
+                        + " pgha restores the data directory from the repository");
+                v.require(isBlank(restoreCommand), "pitrConfig.restoreCommand", "not with pitrConfig.backup: pgha"
+                        + " restores archived WAL from the repository");
+            }
             if (!isBlank(dataRestoreCommand) && !dataRestoreCommand.contains("%d")) {
                 v.fail("pitrConfig.dataRestoreCommand", "must contain %d, the data directory it fills");
             }
@@ -360,7 +387,7 @@ public record ClusterSpec(
                 v.fail("pitrConfig", "only one of recoveryTargetTime, recoveryTargetLsn, recoveryTargetXid and"
                         + " recoveryTargetName may be set, not " + targets);
             }
-            if (targets > 0 && isBlank(restoreCommand)) {
+            if (targets > 0 && isBlank(restoreCommand) && backup == null) {
                 v.fail("pitrConfig.restoreCommand", "required with a recovery target: archived WAL is replayed up"
                         + " to it");
             }

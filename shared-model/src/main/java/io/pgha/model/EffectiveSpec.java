@@ -3,6 +3,7 @@ package io.pgha.model;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The cluster spec as the services read it: every default applied, durations as {@link Duration}, modes as
@@ -41,7 +42,8 @@ public record EffectiveSpec(
         List<String> pgHBA,
         boolean automaticPgRestart,
         boolean mergePgParameters,
-        ClusterSpec.KeeperAdmission keeperAdmission) {
+        ClusterSpec.KeeperAdmission keeperAdmission,
+        Optional<BackupConfig> backup) {
 
     public EffectiveSpec {
         additionalMasterReplicationSlots = List.copyOf(additionalMasterReplicationSlots);
@@ -86,7 +88,8 @@ public record EffectiveSpec(
                 s.pgHBA(),
                 s.automaticPgRestart(),
                 s.mergePgParameters(),
-                ClusterSpec.KeeperAdmission.valueOf(upper(s.keeperAdmission())));
+                ClusterSpec.KeeperAdmission.valueOf(upper(s.keeperAdmission())),
+                Optional.ofNullable(s.backup()));
     }
 
     /** The number of standbys the master serves directly: maxStandbys, capped per sender. */

@@ -1,5 +1,6 @@
 package io.pgha.store;
 
+import io.pgha.model.Backups;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.InvalidSpecException;
@@ -100,6 +101,39 @@ public final class ClusterRepository {
 
     public CasResult putHistory(ClusterHistory history, long expectedRevision) {
         return store.compareAndPut(StoreKeys.HISTORY, JsonCodec.write(history), expectedRevision);
+    }
+
+    /** The built-in backups' document; empty when no backup was ever requested or scheduled. */
+    public Optional<Versioned<Backups>> backups() {
+        return store.get(StoreKeys.BACKUPS).map(v -> v.withValue(
+                JsonCodec.read(v.value(), Backups.class, "backups at " + store.root() + v.key())));
+    }
+
+    /** Writes the backups' document if its revision is still {@code expectedRevision} (0: only if absent). */
+    public CasResult putBackups(Backups backups, long expectedRevision) {
+        return store.compareAndPut(StoreKeys.BACKUPS, JsonCodec.write(backups), expectedRevision);
+    }
+
+    /**
+     * Read-modify-write of the backups' document: {@code change} sees the current document (empty when absent) and
+     * returns the next; a concurrent write makes it run again on the newer one. Returns what is stored afterwards;
+     * nothing is written when {@code change} returns its argument.
+     *
+     * @throws StoreException when the store does not answer or the document keeps changing
+     */
+    public Backups updateBackups(java.util.function.UnaryOperator<Backups> change) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Optional<Versioned<Backups>> current = backups();
+            Backups before = current.map(Versioned::value).orElse(Backups.empty());
+            Backups after = change.apply(before);
+            if (after.equals(before)) {
+                return before;
+            }
+            if (putBackups(after, current.map(Versioned::revision).orElse(0L)).succeeded()) {
+                return after;
+            }
+        }
+        throw new StoreException("the backups document kept changing; not written", null);
     }
 
     /** Every readable document under a prefix, by uid; unreadable ones are logged and skipped. */

@@ -8,6 +8,8 @@ public final class StoreKeys {
     public static final String PROXIES = "proxies/";
     public static final String SENTINEL_LEADER = "sentinel-leader";
     public static final String HISTORY = "history";
+    /** The built-in backups: the one requested or running, the last, the schedule, the catalogue. */
+    public static final String BACKUPS = "backups";
 
     private StoreKeys() {
     }

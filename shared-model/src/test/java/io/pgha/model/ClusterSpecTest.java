@@ -90,10 +90,11 @@ class ClusterSpecTest {
                 4096L, true, 1, 2, 3, List.of("backup_slot"), true, "existing",
                 new ClusterSpec.NewConfig("C", "UTF8", false), new ClusterSpec.ExistingConfig("k1"),
                 new ClusterSpec.PitrConfig("restore %d", "cp %f %p", "2026-01-01 00:00:00", null, null, null,
-                        "latest", null),
+                        "latest", null, null),
                 "standby", new ClusterSpec.StandbyConfig("host=db1 port=5432", "slot1", null),
                 Map.of("work_mem", "8MB", "max_connections", "200"), List.of("host all all 10.0.0.0/8 scram-sha-256"),
-                true, false, "registered");
+                true, false, "registered", new BackupConfig("pgbackrest", Map.of("repo1-path", "/var/lib/pgha/backup"),
+                        new BackupConfig.Schedule("0 1 * * 0", null, "0 */6 * * *")));
         String json = JsonCodec.write(full);
         assertThat(read(json)).isEqualTo(full);
         assertThat(full.validate()).isEmpty();
@@ -104,7 +105,7 @@ class ClusterSpecTest {
     @Test
     void theRecoveryTargetTimeIsWrittenAsPostgresReadsIt() {
         ClusterSpec.PitrConfig p = new ClusterSpec.PitrConfig("r %d", "cp %f %p", "2026-12-02T14:03:00.5Z", null, null,
-                null, null, null);
+                null, null, null, null);
         assertThat(p.recoveryTarget()).containsExactly(Map.entry("recovery_target_time",
                 "2026-12-02 14:03:00.500000+00:00"));
     }

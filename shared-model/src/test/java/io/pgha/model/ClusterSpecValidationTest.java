@@ -103,7 +103,43 @@ class ClusterSpecValidationTest {
                         "{'pgParameters':{'archive_mode':'on','archive_command':'cp %p /archive/%f'}}"),
                 rule("a command with archiving off", "{'pgParameters':{'archive_command':'cp %p /archive/%f'}}",
                         "pgParameters.archive_command",
-                        "{'pgParameters':{'archive_mode':'off'}}"));
+                        "{'pgParameters':{'archive_mode':'off'}}"),
+                rule("a backup tool other than pgbackrest", "{'backup':{'tool':'barman'}}", "backup.tool",
+                        "{'backup':{'tool':'pgbackrest'}}"),
+                rule("a backup without its tool", "{'backup':{'options':{'repo1-path':'/b'}}}", "backup.tool",
+                        "{'backup':{'tool':'pgbackrest','options':{'repo1-path':'/b'}}}"),
+                rule("a secret option in the spec", "{'backup':{'tool':'pgbackrest','options':{'repo1-cipher-pass':'x'}}}",
+                        "backup.options.repo1-cipher-pass", "{'backup':{'tool':'pgbackrest','options':"
+                                + "{'repo1-cipher-type':'aes-256-cbc'}}}"),
+                rule("an option pgha sets", "{'backup':{'tool':'pgbackrest','options':{'pg1-path':'/d'}}}",
+                        "backup.options.pg1-path", "{'backup':{'tool':'pgbackrest','options':{'repo1-path':'/d'}}}"),
+                rule("a restore option in backup", "{'backup':{'tool':'pgbackrest','options':{'target':'x'}}}",
+                        "backup.options.target", "{'backup':{'tool':'pgbackrest','options':{'process-max':'2'}}}"),
+                rule("a bad option name", "{'backup':{'tool':'pgbackrest','options':{'Repo1_Path':'/b'}}}",
+                        "backup.options.Repo1_Path", "{'backup':{'tool':'pgbackrest','options':{'repo1-path':'/b'}}}"),
+                rule("an empty option", "{'backup':{'tool':'pgbackrest','options':{'repo1-path':' '}}}",
+                        "backup.options.repo1-path", "{'backup':{'tool':'pgbackrest','options':{'repo1-path':'/b'}}}"),
+                rule("a six-field cron", "{'backup':{'tool':'pgbackrest','schedule':{'full':'0 0 1 * * *'}}}",
+                        "backup.schedule.full", "{'backup':{'tool':'pgbackrest','schedule':{'full':'0 1 * * *'}}}"),
+                rule("a bad cron", "{'backup':{'tool':'pgbackrest','schedule':{'incr':'61 * * * *'}}}",
+                        "backup.schedule.incr", "{'backup':{'tool':'pgbackrest','schedule':{'incr':'*/15 * * * *'}}}"),
+                rule("an archive_command beside backup", "{'backup':{'tool':'pgbackrest'},'pgParameters':"
+                                + "{'archive_mode':'on','archive_command':'cp %p /a/%f'}}", "pgParameters.archive_command",
+                        "{'backup':{'tool':'pgbackrest'},'pgParameters':{'archive_mode':'always'}}"),
+                rule("archiving off with backup", "{'backup':{'tool':'pgbackrest'},'pgParameters':{'archive_mode':'off'}}",
+                        "pgParameters.archive_mode", "{'backup':{'tool':'pgbackrest'},'pgParameters':{}}"),
+                rule("pitr from a backup with a dataRestoreCommand", "{'initMode':'pitr','pitrConfig':{'backup':{},"
+                                + "'dataRestoreCommand':'r %d'}}", "pitrConfig.dataRestoreCommand",
+                        "{'initMode':'pitr','pitrConfig':{'backup':{}}}"),
+                rule("pitr from a backup with a restoreCommand", "{'initMode':'pitr','pitrConfig':{'backup':{},"
+                                + "'restoreCommand':'cp %f %p'}}", "pitrConfig.restoreCommand",
+                        "{'initMode':'pitr','pitrConfig':{'backup':{},'recoveryTargetName':'before-upgrade'}}"),
+                rule("pitr from a backup with a bad label", "{'initMode':'pitr','pitrConfig':{'backup':{'set':'latest'}}}",
+                        "pitrConfig.backup.set", "{'initMode':'pitr','pitrConfig':{'backup':{'set':"
+                                + "'20261202-140000F_20261202-150000I'}}}"),
+                rule("pitr from a backup with a secret", "{'initMode':'pitr','pitrConfig':{'backup':{'stanza':'old',"
+                                + "'options':{'repo1-s3-key-secret':'x'}}}}", "pitrConfig.backup.options.repo1-s3-key-secret",
+                        "{'initMode':'pitr','pitrConfig':{'backup':{'stanza':'old','options':{'repo1-type':'s3'}}}}"));
     }
 
     private static Arguments rule(String name, String broken, String field, String fixed) {

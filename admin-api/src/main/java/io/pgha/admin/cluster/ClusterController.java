@@ -3,6 +3,7 @@ package io.pgha.admin.cluster;
 import io.pgha.admin.web.ApiProblem;
 import io.pgha.admin.web.JsonBody;
 import io.pgha.config.PghaProperties;
+import io.pgha.model.Backups;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterHistory;
@@ -62,7 +63,9 @@ public class ClusterController {
         ClusterData cd = access.read().value();
         var repo = access.repository();
         String leader = repo.store().get(StoreKeys.SENTINEL_LEADER).map(Versioned::value).orElse(null);
-        return ClusterView.of(clusterName, cd, repo.keeperInfos(), repo.proxyInfos(), repo.sentinelInfos(), leader);
+        Backups backups = repo.backups().map(Versioned::value).orElse(null);
+        return ClusterView.of(clusterName, cd, repo.keeperInfos(), repo.proxyInfos(), repo.sentinelInfos(), leader,
+                backups);
     }
 
     @Operation(summary = "Initialize the cluster with a spec (fields not given take their defaults)")

@@ -1,6 +1,8 @@
 package io.pgha.admin.cluster;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.pgha.model.BackupConfig;
+import io.pgha.model.Backups;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSnapshot;
@@ -17,7 +19,8 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClusterView(String name, String uid, long generation, String phase, String primary,
                           String primaryKeeper, boolean paused, Cluster.Operation operation, String message,
-                          List<KeeperView> keepers, List<ProxyView> proxies, List<SentinelView> sentinels) {
+                          List<KeeperView> keepers, List<ProxyView> proxies, List<SentinelView> sentinels,
+                          BackupView backup) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record KeeperView(String uid, boolean healthy, boolean alive, String role, String dbUid, String address,
@@ -46,8 +49,30 @@ public record ClusterView(String name, String uid, long generation, String phase
     public record SentinelView(String uid, boolean leader) {
     }
 
+    /**
+     * The built-in backups in brief (GET /backups has the catalogue): when the newest backup of each type ended, the
+     * one running, the last one, and why the repository cannot be used if it cannot.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BackupView(Map<String, java.time.Instant> lastSuccess, Backups.Run current, Backups.Run last,
+                             String problem) {
+        /** Null when the spec has no backup and none was ever taken. */
+        static BackupView of(ClusterData cd, Backups b) {
+            if (cd.cluster().spec().backup() == null && (b == null || b.equals(Backups.empty()))) {
+                return null;
+            }
+            Backups doc = b == null ? Backups.empty() : b;
+            Map<String, java.time.Instant> last = new java.util.LinkedHashMap<>();
+            for (BackupConfig.Type t : BackupConfig.Type.values()) {
+                doc.newest(t).ifPresent(set -> last.put(t.label(), set.stop()));
+            }
+            return new BackupView(last, doc.current(), doc.last(), doc.problem());
+        }
+    }
+
     public static ClusterView of(String name, ClusterData cd, Map<String, KeeperInfo> infos,
-                                 Map<String, ProxyInfo> proxies, Map<String, SentinelInfo> sentinels, String leader) {
+                                 Map<String, ProxyInfo> proxies, Map<String, SentinelInfo> sentinels, String leader,
+                                 Backups backups) {
         Cluster.Status st = cd.cluster().status();
         ClusterSnapshot snapshot = new ClusterSnapshot(cd, infos);
         DB master = snapshot.master().orElse(null);
@@ -61,7 +86,8 @@ public record ClusterView(String name, String uid, long generation, String phase
                 .map(s -> new SentinelView(s.uid(), s.uid().equals(leader))).toList();
         return new ClusterView(name, cd.cluster().uid(), cd.cluster().generation(),
                 st.phase().name().toLowerCase(), st.master(), master == null ? null : master.spec().keeperUid(),
-                st.paused(), st.operation(), st.message(), keepers, proxyViews, sentinelViews);
+                st.paused(), st.operation(), st.message(), keepers, proxyViews, sentinelViews,
+                BackupView.of(cd, backups));
     }
 
     private static KeeperView keeper(Keeper k, ClusterSnapshot snapshot, KeeperInfo info, DB master,

@@ -6,7 +6,6 @@ import io.pgha.admin.web.JsonBody;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.DB;
-import io.pgha.model.Durations;
 import io.pgha.model.Uids;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
@@ -81,7 +80,7 @@ public class OperationController {
         String candidate = body.string("candidate", false);
         Instant scheduledAt = switchover ? body.instant("scheduledAt") : null;
         body.requireValid();
-        Duration wait = timeout(timeoutParam);
+        Duration wait = props.waitFor(timeoutParam);
         String id = Uids.random("op-");
         String name = type.name().toLowerCase();
         access.update(name + " requested", null, cd -> request(cd, type, id, candidate, scheduledAt));
@@ -150,17 +149,5 @@ public class OperationController {
             }
             Thread.sleep(POLL.toMillis());
         }
-    }
-
-    private Duration timeout(String param) {
-        if (param == null) {
-            return props.operationTimeout();
-        }
-        Duration d = Durations.tryParse(param).orElseThrow(() -> ApiProblem.invalid("timeout",
-                "must be a duration such as 30s or 2m"));
-        if (d.isNegative() || d.compareTo(props.maxOperationTimeout()) > 0) {
-            throw ApiProblem.invalid("timeout", "must be between 0s and " + Durations.format(props.maxOperationTimeout()));
-        }
-        return d;
     }
 }

@@ -148,7 +148,7 @@ public class KeeperController {
 
     private ClusterView view() {
         var repo = access.repository();
-        return ClusterView.of(clusterName, access.read().value(), repo.keeperInfos(), Map.of(), Map.of(), null);
+        return ClusterView.of(clusterName, access.read().value(), repo.keeperInfos(), Map.of(), Map.of(), null, null);
     }
 
     private static ClusterView.KeeperView find(ClusterView v, String uid) {

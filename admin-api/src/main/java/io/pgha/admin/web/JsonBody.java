@@ -3,7 +3,6 @@ package io.pgha.admin.web;
 import io.pgha.model.JsonCodec;
 import io.pgha.model.MalformedDocumentException;
 import io.pgha.model.Violation;
-import java.lang.reflect.RecordComponent;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,8 +126,7 @@ public final class JsonBody {
 
     /** Reads a record strictly: unknown fields (at any record depth) and wrong types are 400s naming the field. */
     public static <T extends Record> T read(JsonNode node, Class<T> type, String what) {
-        List<Violation> unknown = new ArrayList<>();
-        unknownFields(node, type, "", unknown);
+        List<Violation> unknown = JsonCodec.unknownFields(node, type);
         if (!unknown.isEmpty()) {
             throw ApiProblem.invalid("unknown field(s) in " + what, unknown);
         }
@@ -137,24 +135,6 @@ public final class JsonBody {
         } catch (MalformedDocumentException e) {
             String field = e.field().isEmpty() ? what : e.field();
             throw ApiProblem.invalid(e.getMessage(), List.of(new Violation(field, "wrong type or value")));
-        }
-    }
-
-    private static void unknownFields(JsonNode node, Class<?> type, String prefix, List<Violation> out) {
-        if (!(node instanceof ObjectNode o) || !type.isRecord()) {
-            return;
-        }
-        Map<String, RecordComponent> components = new java.util.HashMap<>();
-        for (RecordComponent c : type.getRecordComponents()) {
-            components.put(c.getName(), c);
-        }
-        for (Map.Entry<String, JsonNode> e : o.properties()) {
-            RecordComponent c = components.get(e.getKey());
-            if (c == null) {
-                out.add(new Violation(prefix + e.getKey(), "unknown field"));
-            } else if (c.getType().isRecord()) {
-                unknownFields(e.getValue(), c.getType(), prefix + e.getKey() + ".", out);
-            }
         }
     }
 }

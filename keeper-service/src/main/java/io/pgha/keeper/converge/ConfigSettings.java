@@ -12,9 +12,15 @@ import java.nio.file.Path;
  * @param superuser       the superuser's name (pg_hba.conf)
  * @param replicationUser the replication role's name (pg_hba.conf, primary_conninfo)
  * @param passFile        the keeper's passfile: conninfos point at it and never carry a password
+ * @param backupArchiving archive_command and restore_command through this keeper's pgBackRest configuration, used
+ *                        while the spec has {@code backup}
  */
 record ConfigSettings(String keeperUid, String listenAddress, int port, Path socketDir, String superuser,
-                      String replicationUser, Path passFile) {
+                      String replicationUser, Path passFile, BackupArchiving backupArchiving) {
+
+    /** The commands PostgreSQL runs to archive WAL into, and fetch it from, the cluster's pgBackRest repository. */
+    record BackupArchiving(String archiveCommand, String restoreCommand) {
+    }
 
     /** A libpq conninfo to {@code s}; the password comes from the keeper's passfile. */
     String conninfo(Source s, String user, String applicationName) {

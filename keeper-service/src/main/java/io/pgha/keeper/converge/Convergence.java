@@ -3,6 +3,9 @@ package io.pgha.keeper.converge;
 import io.pgha.concurrent.ChangedMessage;
 import io.pgha.keeper.KeeperIdentity;
 import io.pgha.keeper.KeeperProperties;
+import io.pgha.keeper.backup.BackupCatalog;
+import io.pgha.keeper.backup.PgBackRest;
+import io.pgha.keeper.backup.PgBackRestSetup;
 import io.pgha.keeper.postgres.Lsn;
 import io.pgha.keeper.postgres.Observation;
 import io.pgha.keeper.postgres.PgCommandException;
@@ -10,6 +13,8 @@ import io.pgha.keeper.postgres.PostgresConfig;
 import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
 import io.pgha.keeper.postgres.StopMode;
+import io.pgha.model.BackupConfig;
+import io.pgha.model.Backups;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
@@ -44,6 +49,8 @@ public final class Convergence {
     private final KeeperProperties.Role superuser;
     private final KeeperProperties.Role replication;
     private final ConfigSettings settings;
+    private final PgBackRestSetup pgBackRest;
+    private final String clusterName;
     private LocalState state;
     private KeeperMemory memory = KeeperMemory.INITIAL;
     private volatile boolean writesFenced;
@@ -51,15 +58,21 @@ public final class Convergence {
     private Map<String, String> instanceParameters;
     static final String INSTANCE_PARAMETERS = "instance-parameters.json";
 
-    public Convergence(KeeperIdentity id, KeeperProperties props, PostgresInstance pg, PostgresObserver sql) {
+    public Convergence(KeeperIdentity id, KeeperProperties props, PostgresInstance pg, PostgresObserver sql,
+                       PgBackRestSetup pgBackRest, String clusterName) {
         this.id = id;
+        this.pgBackRest = pgBackRest;
+        this.clusterName = clusterName;
         this.props = props;
         this.pg = pg;
         this.sql = sql;
         this.superuser = props.superuser();
         this.replication = props.replication();
-        this.settings = new ConfigSettings(id.uid(), props.pg().listenAddress(), props.pg().port(), socketDir(),
-                superuser.username(), replication.username(), id.dataDir().resolve(PassFile.NAME));
+        PgBackRest clusterBackups = pgBackRest.cluster(clusterName);
+        this.settings = new ConfigSettings(id.uid(), props.pg().listenAddress(), props.pg().port(),
+                socketDir(id.dataDir(), props.pg().port()), superuser.username(), replication.username(),
+                id.dataDir().resolve(PassFile.NAME), new ConfigSettings.BackupArchiving(
+                        clusterBackups.archiveCommand(), clusterBackups.restoreCommand()));
         this.state = LocalState.load(id.dataDir());
     }
 
@@ -287,25 +300,27 @@ public final class Convergence {
     private void restore(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
         ClusterSpec.PitrConfig pitr = db.spec().pitrConfig() != null ? db.spec().pitrConfig()
                 : cd.cluster().spec().effective().pitrConfig();
-        if (pitr == null || pitr.dataRestoreCommand() == null) {
-            throw new PgCommandException("initMode pitr without pitrConfig.dataRestoreCommand");
+        if (pitr == null || (pitr.dataRestoreCommand() == null && pitr.backup() == null)) {
+            throw new PgCommandException("initMode pitr without pitrConfig.dataRestoreCommand or pitrConfig.backup");
         }
         Duration limit = cd.cluster().spec().effective().initTimeout();
         Map<String, String> target = pitr.recoveryTarget();
-        boolean archiveRecovery = pitr.restoreCommand() != null && !pitr.restoreCommand().isBlank();
+        RestoreCommands commands = pitr.backup() != null ? fromRepository(db, pitr)
+                : new RestoreCommands(pitr.dataRestoreCommand(), pitr.restoreCommand());
+        boolean archiveRecovery = commands.wal() != null && !commands.wal().isBlank();
         // The commands are the operator's and may carry credentials: the log names the target, not them.
         log.info("action=restore db={} target={} timeline={} reason=\"initMode pitr\"", db.uid(),
                 target.isEmpty() ? "end of archive" : target, pitr.recoveryTargetTimeline() == null ? "latest"
                         : pitr.recoveryTargetTimeline());
         long t0 = System.nanoTime();
         pg.stop(StopMode.IMMEDIATE);
-        pg.restoreData(pitr.dataRestoreCommand(), limit);
+        pg.restoreData(commands.data(), limit);
         log.info("restore db={} data restored in {} ms; recovering", db.uid(), millisSince(t0));
         pg.writeFile("postgresql.conf", PostgresConfig.withFence(pg.readFile("postgresql.conf"), false));
         keepInstanceParameters(RESTORED_NOT_KEPT); // the restored instance's own settings, below the spec's
         DesiredConfig wanted = DesiredConfig.render(settings, db, cd, peers, instanceParameters(), false, false, false);
         write(!archiveRecovery ? wanted : new DesiredConfig(PostgresConfig.withRecovery(wanted.postgresqlConf(),
-                pitr.restoreCommand(), target, pitr.recoveryTargetTimeline()), wanted.pgHba(), wanted.standbySignal()));
+                commands.wal(), target, pitr.recoveryTargetTimeline()), wanted.pgHba(), wanted.standbySignal()));
         pg.setRecoverySignal(archiveRecovery);
         long logFrom = pg.logSize();
         try {
@@ -322,6 +337,31 @@ public final class Convergence {
         pg.reload();
         log.info("restore db={} recovered and promoted in {} ms", db.uid(), millisSince(t0));
         createReplicationRole();
+    }
+
+    /** What fills the data directory ({@code %d}) and what fetches archived WAL ({@code restore_command}). */
+    private record RestoreCommands(String data, String wal) {
+    }
+
+    /**
+     * pitrConfig.backup: pgBackRest restores the chosen backup (the given set, else the newest that ends before the
+     * target) without recovery settings, and recovery fetches WAL from the same repository.
+     */
+    private RestoreCommands fromRepository(DB db, ClusterSpec.PitrConfig pitr) {
+        BackupConfig.Restore from = pitr.backup();
+        PgBackRest repository = pgBackRest.restore(from.stanza() != null ? from.stanza() : clusterName);
+        repository.configure(from.options(), pgBackRest.secrets());
+        String set = from.set();
+        if (set == null) {
+            List<Backups.BackupSet> sets = BackupCatalog.parse(repository.info(Duration.ofMinutes(5)),
+                    repository.stanza());
+            set = BackupCatalog.forTarget(sets, pitr).map(Backups.BackupSet::label).orElseThrow(() ->
+                    new PgCommandException("stanza " + repository.stanza() + " has no backup to restore "
+                            + (sets.isEmpty() ? "(it holds none)" : "that ends before the recovery target (the oldest"
+                            + " ends at " + sets.get(0).stop() + ")")));
+        }
+        log.info("restore db={} from stanza={} set={}", db.uid(), repository.stanza(), set);
+        return new RestoreCommands(repository.restoreCommandLine(pg.pgData(), set), repository.restoreCommand());
     }
 
     /** Waits until the recovering instance promoted itself, logging the replay position every 10 s. */
@@ -460,9 +500,9 @@ public final class Convergence {
      * The Unix socket goes into the keeper's data dir (private), unless that path is too long for a socket
      * (107 bytes on Linux); then into /tmp, still reachable only by PostgreSQL's user (mode 0700).
      */
-    Path socketDir() {
-        String socket = id.dataDir() + "/.s.PGSQL." + props.pg().port();
-        return socket.length() <= 100 ? id.dataDir() : Path.of("/tmp");
+    public static Path socketDir(Path dataDir, int port) {
+        String socket = dataDir + "/.s.PGSQL." + port;
+        return socket.length() <= 100 ? dataDir : Path.of("/tmp");
     }
 
     private static long millisSince(long t0) {

@@ -40,15 +40,18 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
         boolean master = db.spec().role() == DB.Role.MASTER;
         String syncNames = master ? PostgresConfig.synchronousStandbyNames(db.spec().synchronousReplication(),
                 db.spec().synchronousStandbys(), spec.minSynchronousStandbys()) : "";
+        boolean backups = spec.backup().isPresent();
         PostgresConfig.Standby standby = null;
         if (!master) {
             Source source = Source.of(db, cd, peers).orElse(null);
             String conninfo = source == null ? "" : s.conninfo(source, s.replicationUser(), db.uid());
-            standby = new PostgresConfig.Standby(conninfo, KeeperStep.slotName(db.uid()), null);
+            standby = new PostgresConfig.Standby(conninfo, KeeperStep.slotName(db.uid()),
+                    backups ? s.backupArchiving().restoreCommand() : null);
         }
         String conf = PostgresConfig.withFence(PostgresConfig.postgresqlConf(new PostgresConfig.Desired(
                 s.listenAddress(), s.port(), s.socketDir(), walSenders, slots, syncNames, standby,
-                db.spec().pgParameters(), master ? instanceParameters : Map.of())), writesFenced);
+                backups ? withBackupArchiving(db.spec().pgParameters(), s.backupArchiving()) : db.spec().pgParameters(),
+                master ? instanceParameters : Map.of())), writesFenced);
         List<String> peerAddresses = new ArrayList<>();
         peers.forEach((uid, info) -> {
             if (!uid.equals(s.keeperUid()) && info.postgres() != null && info.postgres().listenAddress() != null) {
@@ -66,5 +69,16 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
                 .sorted().distinct().toList(), db.spec().pgHBA(), syncGateClosed);
         Boolean signal = !master ? Boolean.TRUE : running ? null : Boolean.FALSE;
         return new DesiredConfig(conf, hba, signal);
+    }
+
+    /**
+     * With built-in backups every DB archives into the repository (validation refuses another archive_command);
+     * archive_mode stays {@code always} when the spec asks standbys to archive too, else {@code on}.
+     */
+    static Map<String, String> withBackupArchiving(Map<String, String> parameters, ConfigSettings.BackupArchiving a) {
+        Map<String, String> out = new java.util.LinkedHashMap<>(parameters);
+        out.put("archive_mode", "always".equals(parameters.get("archive_mode")) ? "always" : "on");
+        out.put("archive_command", a.archiveCommand());
+        return out;
     }
 }

@@ -6,6 +6,7 @@ import io.pgha.concurrent.PacedLoop;
 import io.pgha.keeper.KeeperIdentity;
 import io.pgha.keeper.KeeperProperties;
 import io.pgha.keeper.archive.ArchiveWatch;
+import io.pgha.keeper.backup.BackupAgent;
 import io.pgha.keeper.postgres.Observation;
 import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
@@ -70,11 +71,13 @@ public final class KeeperLoop implements SmartLifecycle {
     private Map<String, KeeperInfo> lastPeers = Map.of();
     private final ChangedMessage failure = new ChangedMessage();
     private final ArchiveWatch archive = new ArchiveWatch();
+    private final BackupAgent backups;
     private String clusterUid;
 
     public KeeperLoop(ClusterRepository repository, KeeperIdentity id, KeeperProperties props, PostgresInstance pg,
                       PostgresObserver observer, Convergence convergence, EphemeralRegistration registration,
-                      Clock clock) {
+                      BackupAgent backups, Clock clock) {
+        this.backups = backups;
         this.repository = repository;
         this.id = id;
         this.props = props;
@@ -92,6 +95,11 @@ public final class KeeperLoop implements SmartLifecycle {
     /** The WAL archiver's failures and last success as the observations saw them. */
     public ArchiveWatch archive() {
         return archive;
+    }
+
+    /** The built-in backups as this keeper last saw them. */
+    public BackupAgent backups() {
+        return backups;
     }
 
     /** Runs the loop soon (coalesced), e.g. on a watch event. */
@@ -147,6 +155,7 @@ public final class KeeperLoop implements SmartLifecycle {
             if (acted) {
                 publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
             }
+            backups.tick(cd, confirmedMaster(cd) && runsAsPrimary && !convergence.writesFenced());
         }
     }
 
@@ -266,6 +275,7 @@ public final class KeeperLoop implements SmartLifecycle {
         }
         fenceExecutor.shutdownNow();
         loop.stop(Duration.ofSeconds(5));
+        backups.close();
         registration.close();
         observer.close();
         log.info("keeper stopped; PostgreSQL keeps running (pid {})", pg.postmasterPid());

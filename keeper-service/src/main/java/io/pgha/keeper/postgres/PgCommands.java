@@ -115,9 +115,19 @@ public final class PgCommands {
             Thread reader = new Thread(() -> drain(p.getInputStream(), out), "pg-output-" + program);
             reader.setDaemon(true);
             reader.start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new PgCommandException(program + " did not finish within " + timeout.toSeconds() + " s");
+            try {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    throw new PgCommandException(program + " did not finish within " + timeout.toSeconds() + " s");
+                }
+            } catch (InterruptedException e) {
+                // Cancelled (e.g. a backup whose keeper is no longer the primary's): the program gets SIGTERM and a
+                // moment to clean up (pgBackRest releases its locks), then is killed.
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+                throw e;
             }
             reader.join(1000);
             synchronized (out) {

@@ -24,7 +24,8 @@ import java.util.TreeMap;
 final class KeeperStepFixture {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final ConfigSettings SETTINGS = new ConfigSettings("k1", "10.0.0.1", 5432, Path.of("/var/lib/pgha"),
-            "postgres", "repluser", Path.of("/var/lib/pgha/pgpass"));
+            "postgres", "repluser", Path.of("/var/lib/pgha/pgpass"), new ConfigSettings.BackupArchiving(
+                    "pgbackrest --stanza=c1 archive-push \"%p\"", "pgbackrest --stanza=c1 archive-get %f \"%p\""));
 
     private final Map<String, DB> dbs = new TreeMap<>();
     private final Map<String, Keeper> keepers = new TreeMap<>();

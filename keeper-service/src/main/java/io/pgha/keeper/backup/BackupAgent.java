@@ -1,0 +1,252 @@
+package io.pgha.keeper.backup;
+
+import io.pgha.concurrent.ChangedMessage;
+import io.pgha.concurrent.DaemonExecutors;
+import io.pgha.keeper.postgres.PgCommandException;
+import io.pgha.model.BackupConfig;
+import io.pgha.model.Backups;
+import io.pgha.model.ClusterData;
+import io.pgha.model.MalformedDocumentException;
+import io.pgha.store.ClusterRepository;
+import io.pgha.store.StoreException;
+import io.pgha.store.Versioned;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keeper's backups (the I/O half of {@link BackupPlanner}): on every keeper it writes the pgBackRest
+ * configuration the archive_command reads; on the master's keeper it creates the stanza, claims and runs backups
+ * one at a time on a thread of its own (a backup takes minutes, the keeper loop must not wait for it), and
+ * publishes the outcome and the repository's catalogue under the store key {@code backups}.
+ */
+public final class BackupAgent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackupAgent.class);
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+    /** No backup may run longer; pgBackRest resumes an interrupted full backup the next time. */
+    static final Duration BACKUP_TIMEOUT = Duration.ofHours(24);
+    /** A stanza that could not be created is tried again after this long. */
+    static final Duration STANZA_RETRY = Duration.ofSeconds(30);
+
+    private final ClusterRepository repository;
+    private final String self;
+    private final PgBackRestSetup setup;
+    private final PgBackRest pgBackRest;
+    private final Clock clock;
+    private final ExecutorService worker = DaemonExecutors.single("keeper-backup");
+    private final ChangedMessage problems = new ChangedMessage();
+    private volatile Backups lastSeen = Backups.empty();
+    private volatile Future<?> task;
+    private volatile String runningId;
+    /** The stanza was created (or checked) with the configuration as it is now. */
+    private volatile boolean stanzaReady;
+    private volatile Instant stanzaRetryAt = Instant.MIN;
+    private volatile String configured;
+
+    public BackupAgent(ClusterRepository repository, String self, String clusterName, PgBackRestSetup setup,
+                       Clock clock) {
+        this.repository = repository;
+        this.self = self;
+        this.setup = setup;
+        this.pgBackRest = setup.cluster(clusterName);
+        this.clock = clock;
+    }
+
+    /** archive_command while the spec has backup: every keeper's, so that a new primary archives at once. */
+    public String archiveCommand() {
+        return pgBackRest.archiveCommand();
+    }
+
+    /** restore_command of a standby while the spec has backup: WAL its primary no longer has. */
+    public String restoreCommand() {
+        return pgBackRest.restoreCommand();
+    }
+
+    /** The backups' document as last read. */
+    public Backups lastSeen() {
+        return lastSeen;
+    }
+
+    /** When the newest backup of a type in the catalogue ended; empty when there is none. */
+    public Optional<Instant> lastSuccess(BackupConfig.Type type) {
+        return lastSeen.newest(type).map(Backups.BackupSet::stop);
+    }
+
+    /**
+     * One round, after each keeper step: configure, then (master only) stanza, claim, schedule; a keeper that is
+     * not the master's stops the backup it runs.
+     *
+     * @param master this keeper's DB is the confirmed master and takes writes
+     */
+    public void tick(ClusterData cd, boolean master) {
+        Optional<BackupConfig> config = cd.cluster().spec().effective().backup();
+        try {
+            config.ifPresent(this::configure);
+            Optional<Versioned<Backups>> read = repository.backups();
+            Backups doc = read.map(Versioned::value).orElse(Backups.empty());
+            lastSeen = doc;
+            if (config.isEmpty() && read.isEmpty()) {
+                return;
+            }
+            if (master && config.isPresent() && !stanzaReady && idle() && !clock.instant()
+                    .isBefore(stanzaRetryAt)) {
+                task = worker.submit(this::prepareStanza);
+                return;
+            }
+            BackupPlanner.Decision d = BackupPlanner.decide(doc, config, self, master, runningId, clock.instant());
+            if (!d.next().equals(doc)) {
+                if (!repository.putBackups(d.next(), read.map(Versioned::revision).orElse(0L)).succeeded()) {
+                    return; // changed meanwhile (a request through the API): decided again on the next round
+                }
+                lastSeen = d.next();
+            }
+            switch (d.act()) {
+                case START -> start(d.next().current(), d.reason());
+                case CANCEL -> cancel(d.reason());
+                case NONE -> {
+                    if (d.reason() != null) {
+                        log.info("event=backup-closed reason=\"{}\"", d.reason());
+                    }
+                }
+            }
+            problems.reset();
+        } catch (StoreException | MalformedDocumentException | PgCommandException | IllegalStateException e) {
+            if (problems.isNew(e.getMessage())) {
+                log.warn("backups: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void configure(BackupConfig config) {
+        if (pgBackRest.configure(config.options(), setup.secrets())) {
+            String text = config.options().toString();
+            if (!text.equals(configured)) {
+                log.info("event=backup-configured config={} stanza={} options={}", pgBackRest.configFile(),
+                        pgBackRest.stanza(), config.options().keySet());
+                configured = text;
+            }
+            stanzaReady = false; // a changed repository gets its stanza checked again
+        }
+    }
+
+    private boolean idle() {
+        Future<?> t = task;
+        return t == null || t.isDone();
+    }
+
+    /** Creates the stanza (or checks the existing one) and publishes the catalogue; a failure is published too. */
+    private void prepareStanza() {
+        try {
+            ensureStanza();
+            publishCatalog();
+        } catch (PgCommandException e) {
+            stanzaRetryAt = clock.instant().plus(STANZA_RETRY);
+            if (problems.isNew(e.getMessage())) {
+                log.warn("event=stanza-failed stanza={} retry_in={}s reason=\"{}\"", pgBackRest.stanza(),
+                        STANZA_RETRY.toSeconds(), e.getMessage());
+            }
+            publishProblem(e.getMessage());
+        } catch (StoreException e) {
+            log.warn("backups: {}", e.getMessage());
+        }
+    }
+
+    private void ensureStanza() {
+        pgBackRest.stanzaCreate(COMMAND_TIMEOUT);
+        if (!stanzaReady) {
+            log.info("event=stanza-ready stanza={}", pgBackRest.stanza());
+        }
+        stanzaReady = true;
+    }
+
+    private void start(Backups.Run run, String reason) {
+        runningId = run.id();
+        log.info("event=backup-started id={} type={} reason=\"{}\"", run.id(), run.type().label(), reason);
+        task = worker.submit(() -> runBackup(run));
+    }
+
+    private void cancel(String reason) {
+        Future<?> t = task;
+        log.warn("event=backup-cancelled id={} reason=\"{}\"", runningId, reason);
+        if (t != null) {
+            t.cancel(true); // interrupts pgBackRest (SIGTERM), see PgCommands.run
+        }
+        runningId = null;
+    }
+
+    private void runBackup(Backups.Run run) {
+        long t0 = System.nanoTime();
+        Backups.Outcome outcome;
+        String error = null;
+        try {
+            ensureStanza();
+            pgBackRest.backup(run.type(), BACKUP_TIMEOUT);
+            outcome = Backups.Outcome.SUCCEEDED;
+        } catch (PgCommandException e) {
+            boolean cancelled = Thread.currentThread().isInterrupted() || !run.id().equals(runningId);
+            outcome = cancelled ? Backups.Outcome.INTERRUPTED : Backups.Outcome.FAILED;
+            error = cancelled ? "cancelled: this keeper's DB is no longer the writable master" : e.getMessage();
+        }
+        Thread.interrupted(); // the catalogue and the outcome are published even after a cancel
+        List<Backups.BackupSet> catalog = null;
+        try {
+            catalog = catalog();
+        } catch (PgCommandException e) {
+            log.warn("backups: the catalogue could not be read after backup {}: {}", run.id(), e.getMessage());
+        }
+        String label = catalog == null || outcome != Backups.Outcome.SUCCEEDED ? null : catalog.stream()
+                .filter(b -> b.type() == run.type()).max(Comparator.comparing(Backups.BackupSet::stop))
+                .map(Backups.BackupSet::label).orElse(null);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (outcome == Backups.Outcome.SUCCEEDED) {
+            log.info("event=backup-finished id={} type={} label={} duration_ms={}", run.id(), run.type().label(), label,
+                    ms);
+        } else {
+            log.warn("event=backup-{} id={} type={} duration_ms={} reason=\"{}\"", outcome == Backups.Outcome.FAILED
+                    ? "failed" : "interrupted", run.id(), run.type().label(), ms, error);
+        }
+        Backups.Outcome how = outcome;
+        String why = error;
+        List<Backups.BackupSet> sets = catalog;
+        try {
+            lastSeen = repository.updateBackups(d -> BackupPlanner.finish(d, run, how, label, why, clock.instant(),
+                    sets));
+        } catch (StoreException e) {
+            log.warn("backups: the outcome of backup {} could not be published: {}", run.id(), e.getMessage());
+        } finally {
+            if (run.id().equals(runningId)) {
+                runningId = null;
+            }
+        }
+    }
+
+    private List<Backups.BackupSet> catalog() {
+        return BackupCatalog.parse(pgBackRest.info(COMMAND_TIMEOUT), pgBackRest.stanza());
+    }
+
+    private void publishCatalog() {
+        List<Backups.BackupSet> sets = catalog();
+        lastSeen = repository.updateBackups(d -> d.withCatalog(sets, d.catalog().equals(sets) && d.catalogAt() != null
+                ? d.catalogAt() : clock.instant()).withProblem(null));
+    }
+
+    private void publishProblem(String problem) {
+        try {
+            lastSeen = repository.updateBackups(d -> d.withProblem(problem));
+        } catch (StoreException e) {
+            log.warn("backups: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+}
