@@ -67,9 +67,14 @@ final class LocalCluster implements AutoCloseable {
             return new PgClient(host, pgPort, "postgres", SUPERUSER_PASSWORD);
         }
 
-        /** SIGKILL the keeper and its whole PostgreSQL instance: a node lost. */
+        /**
+         * SIGKILL the keeper, the programs it runs (pg_basebackup, pgBackRest) and its whole PostgreSQL instance: a
+         * node lost.
+         */
         void killNode() {
+            List<ProcessHandle> tools = process.process().descendants().toList();
             process.kill();
+            tools.forEach(ProcessHandle::destroyForcibly);
             Postmaster.killInstance(pgData());
         }
 

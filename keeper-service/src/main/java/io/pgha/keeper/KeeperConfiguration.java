@@ -8,6 +8,7 @@ import io.pgha.keeper.backup.PgBackRestSetup;
 import io.pgha.keeper.converge.Convergence;
 import io.pgha.keeper.converge.KeeperLoop;
 import io.pgha.keeper.converge.PassFile;
+import io.pgha.keeper.postgres.PgCommandException;
 import io.pgha.keeper.postgres.PgCommands;
 import io.pgha.keeper.postgres.PostgresInstance;
 import io.pgha.keeper.postgres.PostgresObserver;
@@ -52,6 +53,20 @@ class KeeperConfiguration {
                 Duration.ofSeconds(2));
     }
 
+    private static void checkpoint(PostgresObserver observer) {
+        try {
+            observer.execute(st -> {
+                try {
+                    st.execute("CHECKPOINT");
+                } catch (java.sql.SQLException e) {
+                    throw new PgCommandException("CHECKPOINT: " + e.getMessage());
+                }
+            });
+        } catch (java.sql.SQLException e) {
+            throw new PgCommandException("CHECKPOINT: " + e.getMessage());
+        }
+    }
+
     @Bean
     PgBackRestSetup pgBackRestSetup(KeeperIdentity id, KeeperProperties props, PgCommands commands) {
         return new PgBackRestSetup(commands, PgBackRest.locate(props.backup().command()), props.backup().command(),
@@ -66,7 +81,7 @@ class KeeperConfiguration {
                           PghaProperties pgha, MeterRegistry registry) {
         Convergence convergence = new Convergence(id, props, pg, observer, pgBackRest, pgha.clusterName());
         BackupAgent backups = new BackupAgent(repository, id.uid(), pgha.clusterName(), pgBackRest,
-                Clock.systemUTC());
+                () -> checkpoint(observer), Clock.systemUTC());
         EphemeralRegistration registration = new EphemeralRegistration(repository.store(),
                 StoreKeys.keeper(id.uid()), LEASE_TTL);
         KeeperLoop loop = new KeeperLoop(repository, id, props, pg, observer, convergence, registration, backups,

@@ -246,10 +246,10 @@ public record ClusterSpec(
                 v.require(!s.pgParameters.containsKey(name), "pgParameters." + name, "set by pgha while backup is"
                         + " configured (pgbackrest archive-push into the repository); remove it or remove backup");
             }
-            v.require(!"off".equals(mode), "pgParameters.archive_mode", "must be on or always while backup is"
-                    + " configured: a backup cannot be restored without the WAL archived since it");
-            v.require(mode == null || ARCHIVE_MODES.contains(mode), "pgParameters.archive_mode", "must be on, always"
-                    + " or off, not '" + mode + "'");
+            v.require(mode == null || "on".equals(mode), "pgParameters.archive_mode", "must be on (or left out)"
+                    + " while backup is configured: off would leave backups without the WAL to restore them, and"
+                    + " pgBackRest does not support always (the primary archives; pgha fills the gap after a"
+                    + " failover)");
             return;
         }
         String command = s.pgParameters.get("archive_command");

@@ -125,7 +125,9 @@ class ClusterSpecValidationTest {
                         "backup.schedule.incr", "{'backup':{'tool':'pgbackrest','schedule':{'incr':'*/15 * * * *'}}}"),
                 rule("an archive_command beside backup", "{'backup':{'tool':'pgbackrest'},'pgParameters':"
                                 + "{'archive_mode':'on','archive_command':'cp %p /a/%f'}}", "pgParameters.archive_command",
-                        "{'backup':{'tool':'pgbackrest'},'pgParameters':{'archive_mode':'always'}}"),
+                        "{'backup':{'tool':'pgbackrest'},'pgParameters':{'archive_mode':'on'}}"),
+                rule("archiving from standbys with backup", "{'backup':{'tool':'pgbackrest'},'pgParameters':"
+                        + "{'archive_mode':'always'}}", "pgParameters.archive_mode", "{'backup':{'tool':'pgbackrest'}}"),
                 rule("archiving off with backup", "{'backup':{'tool':'pgbackrest'},'pgParameters':{'archive_mode':'off'}}",
                         "pgParameters.archive_mode", "{'backup':{'tool':'pgbackrest'},'pgParameters':{}}"),
                 rule("pitr from a backup with a dataRestoreCommand", "{'initMode':'pitr','pitrConfig':{'backup':{},"

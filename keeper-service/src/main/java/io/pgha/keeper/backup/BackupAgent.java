@@ -10,6 +10,9 @@ import io.pgha.model.MalformedDocumentException;
 import io.pgha.store.ClusterRepository;
 import io.pgha.store.StoreException;
 import io.pgha.store.Versioned;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +21,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,16 +34,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupAgent.class);
+    private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
     /** No backup may run longer; pgBackRest resumes an interrupted full backup the next time. */
     static final Duration BACKUP_TIMEOUT = Duration.ofHours(24);
-    /** A stanza that could not be created is tried again after this long. */
-    static final Duration STANZA_RETRY = Duration.ofSeconds(30);
+    /** A stanza that could not be created, or a catch-up that failed, is tried again after this long. */
+    static final Duration RETRY = Duration.ofSeconds(30);
 
     private final ClusterRepository repository;
     private final String self;
     private final PgBackRestSetup setup;
     private final PgBackRest pgBackRest;
+    private final Runnable checkpoint;
     private final Clock clock;
     private final ExecutorService worker = DaemonExecutors.single("keeper-backup");
     private final ChangedMessage problems = new ChangedMessage();
@@ -47,12 +54,19 @@ public final class BackupAgent implements AutoCloseable {
     private volatile String runningId;
     /** The stanza was created (or checked) with the configuration as it is now. */
     private volatile boolean stanzaReady;
-    private volatile Instant stanzaRetryAt = Instant.MIN;
+    private volatile Instant retryAt = Instant.MIN;
     private volatile String configured;
+    /** The timeline whose predecessors' segments in pg_wal were pushed to the repository after a promotion. */
+    private volatile long caughtUpTimeline;
 
+    /**
+     * @param checkpoint runs CHECKPOINT on the instance: after a promotion pg_control names the new timeline only
+     *                   once a checkpoint ran, and pgBackRest refuses to back up until it does
+     */
     public BackupAgent(ClusterRepository repository, String self, String clusterName, PgBackRestSetup setup,
-                       Clock clock) {
+                       Runnable checkpoint, Clock clock) {
         this.repository = repository;
+        this.checkpoint = checkpoint;
         this.self = self;
         this.setup = setup;
         this.pgBackRest = setup.cluster(clusterName);
@@ -83,9 +97,10 @@ public final class BackupAgent implements AutoCloseable {
      * One round, after each keeper step: configure, then (master only) stanza, claim, schedule; a keeper that is
      * not the master's stops the backup it runs.
      *
-     * @param master this keeper's DB is the confirmed master and takes writes
+     * @param master   this keeper's DB is the confirmed master and takes writes
+     * @param timeline the timeline the instance runs on
      */
-    public void tick(ClusterData cd, boolean master) {
+    public void tick(ClusterData cd, boolean master, long timeline) {
         Optional<BackupConfig> config = cd.cluster().spec().effective().backup();
         try {
             config.ifPresent(this::configure);
@@ -95,10 +110,15 @@ public final class BackupAgent implements AutoCloseable {
             if (config.isEmpty() && read.isEmpty()) {
                 return;
             }
-            if (master && config.isPresent() && !stanzaReady && idle() && !clock.instant()
-                    .isBefore(stanzaRetryAt)) {
-                task = worker.submit(this::prepareStanza);
-                return;
+            if (master && config.isPresent() && idle() && !clock.instant().isBefore(retryAt)) {
+                if (!stanzaReady) {
+                    task = worker.submit(this::prepareStanza);
+                    return;
+                }
+                if (timeline > 1 && caughtUpTimeline != timeline) {
+                    task = worker.submit(() -> catchUpArchive(timeline));
+                    return;
+                }
             }
             BackupPlanner.Decision d = BackupPlanner.decide(doc, config, self, master, runningId, clock.instant());
             if (!d.next().equals(doc)) {
@@ -147,10 +167,10 @@ public final class BackupAgent implements AutoCloseable {
             ensureStanza();
             publishCatalog();
         } catch (PgCommandException e) {
-            stanzaRetryAt = clock.instant().plus(STANZA_RETRY);
+            retryAt = clock.instant().plus(RETRY);
             if (problems.isNew(e.getMessage())) {
                 log.warn("event=stanza-failed stanza={} retry_in={}s reason=\"{}\"", pgBackRest.stanza(),
-                        STANZA_RETRY.toSeconds(), e.getMessage());
+                        RETRY.toSeconds(), e.getMessage());
             }
             publishProblem(e.getMessage());
         } catch (StoreException e) {
@@ -164,6 +184,61 @@ public final class BackupAgent implements AutoCloseable {
             log.info("event=stanza-ready stanza={}", pgBackRest.stanza());
         }
         stanzaReady = true;
+    }
+
+    /**
+     * After a promotion: the previous timelines' segments still in pg_wal go to the repository. A standby never
+     * archives what it receives (pgBackRest does not support archive_mode=always), so segments the lost primary had
+     * finished but not archived yet would otherwise be missing before the new timeline; pushing one that is archived
+     * already changes nothing.
+     */
+    private void catchUpArchive(long timeline) {
+        long t0 = System.nanoTime();
+        Path walDir = setup.pgData().resolve("pg_wal");
+        List<Path> older;
+        try (Stream<Path> files = Files.list(walDir)) {
+            older = segmentsBeforeTimeline(files.map(f -> f.getFileName().toString()).toList(), timeline).stream()
+                    .map(walDir::resolve).toList();
+        } catch (IOException e) {
+            log.warn("backups: cannot list {}: {}", walDir, e.getMessage());
+            retryAt = clock.instant().plus(RETRY);
+            return;
+        }
+        try {
+            for (Path f : older) {
+                pgBackRest.archivePush(f, COMMAND_TIMEOUT);
+            }
+            checkpoint.run();
+            caughtUpTimeline = timeline;
+            log.info("event=archive-caught-up timeline={} segments={} first={} last={} duration_ms={}", timeline,
+                    older.size(), older.isEmpty() ? "-" : older.get(0).getFileName(), older.isEmpty() ? "-"
+                            : older.get(older.size() - 1).getFileName(), (System.nanoTime() - t0) / 1_000_000);
+        } catch (PgCommandException e) {
+            retryAt = clock.instant().plus(RETRY);
+            if (problems.isNew(e.getMessage())) {
+                log.warn("event=archive-catch-up-failed timeline={} retry_in={}s reason=\"{}\"", timeline,
+                        RETRY.toSeconds(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The segments of earlier timelines that precede the current timeline's first segment (where it branched off),
+     * in order. Later ones with an old timeline's name are files PostgreSQL recycled for reuse, not WAL.
+     */
+    static List<String> segmentsBeforeTimeline(List<String> walFiles, long timeline) {
+        List<String> segments = walFiles.stream().filter(n -> SEGMENT.matcher(n).matches()).sorted().toList();
+        Optional<String> branch = segments.stream().filter(n -> timelineOf(n) == timeline).map(n -> n.substring(8))
+                .min(Comparator.naturalOrder());
+        if (branch.isEmpty()) {
+            return List.of();
+        }
+        return segments.stream().filter(n -> timelineOf(n) < timeline && n.substring(8).compareTo(branch.get()) < 0)
+                .sorted(Comparator.comparing((String n) -> n.substring(8))).toList();
+    }
+
+    private static long timelineOf(String segment) {
+        return Long.parseLong(segment.substring(0, 8), 16);
     }
 
     private void start(Backups.Run run, String reason) {

@@ -96,6 +96,11 @@ public final class PgBackRest {
         runOk(timeout, "backup", "--type=" + type.label());
     }
 
+    /** Archives one WAL file (a segment already in the repository with the same content is accepted as it is). */
+    public void archivePush(Path walFile, Duration timeout) {
+        runOk(timeout, "archive-push", walFile.toString());
+    }
+
     /** {@code pgbackrest info --output=json} for the stanza. */
     public String info(Duration timeout) {
         return runOk(timeout, "info", "--output=json");

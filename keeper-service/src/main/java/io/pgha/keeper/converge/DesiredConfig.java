@@ -72,12 +72,13 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
     }
 
     /**
-     * With built-in backups every DB archives into the repository (validation refuses another archive_command);
-     * archive_mode stays {@code always} when the spec asks standbys to archive too, else {@code on}.
+     * With built-in backups the primary archives into the repository (validation refuses another archive_command
+     * and archive_mode=always, which pgBackRest does not support). What a lost primary had not archived yet, its
+     * successor's keeper pushes from its own pg_wal after the promotion ({@code BackupAgent}).
      */
     static Map<String, String> withBackupArchiving(Map<String, String> parameters, ConfigSettings.BackupArchiving a) {
         Map<String, String> out = new java.util.LinkedHashMap<>(parameters);
-        out.put("archive_mode", "always".equals(parameters.get("archive_mode")) ? "always" : "on");
+        out.put("archive_mode", "on");
         out.put("archive_command", a.archiveCommand());
         return out;
     }

@@ -155,7 +155,8 @@ public final class KeeperLoop implements SmartLifecycle {
             if (acted) {
                 publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
             }
-            backups.tick(cd, confirmedMaster(cd) && runsAsPrimary && !convergence.writesFenced());
+            backups.tick(cd, confirmedMaster(cd) && runsAsPrimary && !convergence.writesFenced(),
+                    before.timelineId());
         }
     }
 

@@ -186,4 +186,15 @@ class BackupPlannerTest {
         assertThat(JsonCodec.read(JsonCodec.write(doc), Backups.class, "backups")).isEqualTo(doc);
         assertThat(JsonCodec.write(doc)).contains("\"type\":\"diff\"").contains("\"trigger\":\"api\"");
     }
+
+    @Test
+    void afterAPromotionTheOldTimelinesSegmentsBeforeTheBranchAreArchivedButNotRecycledFiles() {
+        List<String> pgWal = List.of("000000010000000000000005", "000000010000000000000006",
+                "000000010000000000000007.partial", "00000002.history", "000000020000000000000007",
+                "000000020000000000000008", "00000001000000000000000A", "archive_status", "000000010000000000000004");
+        assertThat(BackupAgent.segmentsBeforeTimeline(pgWal, 2)).containsExactly("000000010000000000000004",
+                "000000010000000000000005", "000000010000000000000006");
+        assertThat(BackupAgent.segmentsBeforeTimeline(pgWal, 1)).isEmpty();
+        assertThat(BackupAgent.segmentsBeforeTimeline(List.of("000000010000000000000005"), 2)).isEmpty();
+    }
 }
