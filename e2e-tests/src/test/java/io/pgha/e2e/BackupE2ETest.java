@@ -158,6 +158,74 @@ class BackupE2ETest {
         awaitStandbyRows(List.of("1:100", "2:100", "3:100"));
     }
 
+    /**
+     * Backup and restore times for {@code bench/backup-bench.sh} (not in CI): a pgbench database of scale
+     * {@code pgha.backup.bench.scale}, a full backup, pgbench writes, an incremental, then a new cluster restored
+     * from the repository to the end of the archive (time until its master is promoted, and until its standby
+     * streams).
+     */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "pgha.backup.bench.scale", matches = "[0-9]+")
+    void benchBackupAndRestoreOfAPgbenchDatabase() throws Exception {
+        int scale = Integer.parseInt(System.getProperty("pgha.backup.bench.scale"));
+        Path repo = ArchiveE2ETest.sharedDirectory(tmp, "repo");
+        String options = "{\"repo1-path\":\"" + repo + "\"}";
+        cluster = new LocalCluster(ETCD.etcd(), "bench");
+        cluster.startKeeper("k1");
+        cluster.startKeeper("k2");
+        cluster.startSentinel("s1", "{\"backup\":{\"tool\":\"pgbackrest\",\"options\":" + options + "}}");
+        LocalCluster.Admin admin = cluster.startAdmin(TOKEN);
+        cluster.awaitHealthy(1, SETUP);
+        LocalCluster.Keeper primary = cluster.masterKeeper().orElseThrow();
+        pgbench(primary, "-i", "-s", Integer.toString(scale), "-q");
+        String dbSize = primary.sql().value("SELECT pg_size_pretty(pg_database_size('postgres'))");
+        long t0 = System.nanoTime();
+        HttpResponse<String> full = admin.call("POST", "/api/v1/backups?timeout=10m", "{\"type\":\"full\"}");
+        long fullMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(full.statusCode()).as(full.body()).isEqualTo(200);
+        pgbench(primary, "-T", "20", "-c", "4", "-N");
+        t0 = System.nanoTime();
+        HttpResponse<String> incr = admin.call("POST", "/api/v1/backups?timeout=10m", "{\"type\":\"incr\"}");
+        long incrMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(incr.statusCode()).as(incr.body()).isEqualTo(200);
+        JsonNode catalog = json(admin.call("GET", "/api/v1/backups", null)).path("catalog");
+        long fullRepo = catalog.get(0).path("repoSize").asLong();
+        long incrRepo = catalog.get(1).path("repoSize").asLong();
+        long accounts = Long.parseLong(primary.sql().value("SELECT count(*) FROM pgbench_history"));
+        closeCluster();
+
+        cluster = new LocalCluster(ETCD.etcd(), "benchrestore");
+        cluster.startKeeper("k1");
+        cluster.startKeeper("k2");
+        t0 = System.nanoTime();
+        cluster.startSentinel("s1", "{\"initMode\":\"pitr\",\"initTimeout\":\"30m\",\"pitrConfig\":{\"backup\":"
+                + "{\"stanza\":\"bench\",\"options\":" + options + "}}}");
+        await("the restored master").atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions().until(() -> cluster.clusterData().orElseThrow().masterDb()
+                        .filter(db -> db.converged()).isPresent());
+        long restoredMs = (System.nanoTime() - t0) / 1_000_000;
+        cluster.awaitHealthy(1, Duration.ofMinutes(30));
+        long healthyMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(Long.parseLong(cluster.masterKeeper().orElseThrow().sql().value(
+                "SELECT count(*) FROM pgbench_history"))).isEqualTo(accounts);
+        log.info("backup summary: scale={} dbSize={} fullMs={} fullRepoMiB={} incrMs={} incrRepoMiB={} restoreMs={}"
+                        + " healthyMs={}", scale, dbSize.replace(" ", ""), fullMs, fullRepo / 1048576, incrMs,
+                incrRepo / 1048576, restoredMs, healthyMs);
+    }
+
+    private static void pgbench(LocalCluster.Keeper k, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/lib/postgresql/15/bin/pgbench", "-h", k.host(), "-p",
+                Integer.toString(k.pgPort()), "-U", "postgres"));
+        cmd.addAll(List.of(args));
+        cmd.add("postgres");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", LocalCluster.SUPERUSER_PASSWORD);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
     private static JsonNode json(HttpResponse<String> r) {
         return JsonCodec.mapper().readTree(r.body());
     }
