@@ -132,6 +132,16 @@ class BackupE2ETest {
         assertThat(view.path("lastSuccess").path("full").isString()).as(view.toString()).isTrue();
         assertThat(view.path("lastSuccess").path("incr").isString()).isTrue();
         assertThat(backupMetric(admin, promoted, "incr")).isPositive();
+
+        // A schedule: every minute an incremental, taken by the primary's keeper by itself.
+        HttpResponse<String> scheduled = admin.call("PATCH", "/api/v1/cluster/spec",
+                "{\"backup\":{\"schedule\":{\"incr\":\"* * * * *\"}}}");
+        assertThat(scheduled.statusCode()).as(scheduled.body()).isEqualTo(200);
+        JsonNode byCron = await("a scheduled backup").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1))
+                .ignoreExceptions().until(() -> json(admin.call("GET", "/api/v1/backups", null)).path("last"),
+                        last -> "schedule".equals(last.path("trigger").asString()));
+        assertThat(byCron.path("outcome").asString()).as(byCron.toString()).isEqualTo("succeeded");
+        assertThat(byCron.path("type").asString()).isEqualTo("incr");
         closeCluster();
 
         String fromRepo = "\"backup\":{\"stanza\":\"bk\",\"options\":" + options + "}";

@@ -112,10 +112,29 @@ class PitrE2ETest {
         await("the keeper reports why").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                 .until(() -> only.process().logTail(200).contains("point-in-time recovery of db"));
         assertThat(only.process().logTail(400)).contains("recovery ended before configured recovery target was reached");
+        await("the keeper publishes why (GET /cluster shows it per keeper)").atMost(Duration.ofSeconds(30))
+                .ignoreExceptions().until(() -> cluster.repository.keeperInfos().get("k1").problem(),
+                        p -> p != null && p.contains("recovery ended before configured recovery target was reached"));
         ClusterData cd = cluster.clusterData().orElseThrow();
         assertThat(cd.cluster().status().phase()).isEqualTo(io.pgha.model.Cluster.Phase.INITIALIZING);
         assertThat(cd.dbs().values()).allMatch(d -> d.spec().initMode() == DB.InitMode.PITR);
         assertThat(only.process().logTail(2000)).doesNotContain("action=initdb");
+    }
+
+    @Test
+    void anExistingInitModeWithoutDataToAdoptStaysInitializingAndSaysWhy() {
+        // initMode=existing naming a keeper whose data directory is empty: a mistake, never a reason for initdb.
+        cluster = new LocalCluster(ETCD.etcd(), "noexisting");
+        LocalCluster.Keeper k1 = cluster.startKeeper("k1");
+        cluster.startSentinel("s1", "{\"initMode\":\"existing\",\"existingConfig\":{\"keeperUid\":\"k1\"}}");
+        await("the keeper publishes why").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> cluster.repository.keeperInfos().get("k1").problem(),
+                        p -> p != null && p.contains("no PostgreSQL data"));
+        ClusterData cd = cluster.clusterData().orElseThrow();
+        assertThat(cd.cluster().status().phase()).isEqualTo(io.pgha.model.Cluster.Phase.INITIALIZING);
+        assertThat(cd.dbs().values()).allMatch(d -> d.spec().initMode() == DB.InitMode.EXISTING);
+        assertThat(k1.process().logTail(2000)).doesNotContain("action=initdb");
+        assertThat(Files.exists(k1.pgData().resolve("PG_VERSION"))).isFalse();
     }
 
     /** pg_basebackup of the primary as one tar with the WAL it needs, readable by PostgreSQL's OS user. */

@@ -30,7 +30,8 @@ class ProxyConfiguration {
     ClusterViewMonitor clusterViewMonitor(ClusterRepository repository, ProxyServer server, ProxyProperties props) {
         String uid = props.uid() != null && !props.uid().isBlank() ? props.uid()
                 : Uids.random("p");
-        return new ClusterViewMonitor(repository, server, uid, props.readOnly().maxLag().toBytes());
+        return new ClusterViewMonitor(repository, server, uid, props.readOnly().maxLag().toBytes(),
+                props.readOnly().synchronousOnly());
     }
 
     /** Health component {@code proxy}: DOWN while not listening (fenced, or no confirmed view yet). */

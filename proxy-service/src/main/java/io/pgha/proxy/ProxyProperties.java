@@ -40,8 +40,10 @@ public record ProxyProperties(
     /**
      * @param maxLag             a standby further behind the primary's WAL position than this gets no reads
      * @param fallbackToPrimary  with no eligible standby, send reads to the primary (else refuse them)
+     * @param synchronousOnly    only synchronous standbys in sync get reads (they hold every acknowledged commit)
      */
-    public record ReadOnly(@DefaultValue("16MB") DataSize maxLag, @DefaultValue("false") boolean fallbackToPrimary) {
+    public record ReadOnly(@DefaultValue("16MB") DataSize maxLag, @DefaultValue("false") boolean fallbackToPrimary,
+                           @DefaultValue("false") boolean synchronousOnly) {
     }
 
     /**

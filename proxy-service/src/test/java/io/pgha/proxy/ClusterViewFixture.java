@@ -136,4 +136,12 @@ public final class ClusterViewFixture {
                 p.replayedWalPosition(), p.syncStandbys(), p.listenAddress(), p.port(), p.pgVersion(),
                 p.pgParameters(), p.oldestWalFile(), p.needsRestart(), p.streaming());
     }
+
+    /** The master's report naming the standbys it has in sync. */
+    public static UnaryOperator<KeeperInfo.PostgresState> inSync(String... standbys) {
+        return p -> new KeeperInfo.PostgresState(p.dbUid(), p.generation(), p.running(), p.healthy(), p.inRecovery(),
+                p.systemId(), p.timelineId(), p.timelineHistory(), p.walPosition(), p.receivedWalPosition(),
+                p.replayedWalPosition(), List.of(standbys), p.listenAddress(), p.port(), p.pgVersion(),
+                p.pgParameters(), p.oldestWalFile(), p.needsRestart(), p.streaming());
+    }
 }

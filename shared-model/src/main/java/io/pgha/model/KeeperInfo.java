@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * What a keeper publishes about itself under {@code keepers/<uid>}, bound to its lease: gone when the
- * keeper is. {@code instanceId} is new at every process start.
+ * keeper is. {@code instanceId} is new at every process start; {@code problem} is why its last step towards its
+ * assignment failed (e.g. a restore whose recovery target cannot be reached), null once a step succeeds.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record KeeperInfo(
@@ -17,7 +18,14 @@ public record KeeperInfo(
         Instant time,
         int priority,
         boolean noSync,
-        PostgresState postgres) {
+        PostgresState postgres,
+        String problem) {
+
+    /** A keeper info without a problem: its last step succeeded. */
+    public KeeperInfo(String uid, String clusterUid, String instanceId, Instant time, int priority, boolean noSync,
+                      PostgresState postgres) {
+        this(uid, clusterUid, instanceId, time, priority, noSync, postgres, null);
+    }
 
     /**
      * What {@code info}'s keeper reports about DB {@code dbUid}: empty when there is no info, no instance, or

@@ -35,6 +35,10 @@ public final class PgParameters {
      * The parameters of an initialized instance merged under the spec's (the spec wins), without managed
      * parameters and pgha's own defaults: what {@code mergePgParameters} keeps of initdb's choices.
      */
+    /** WAL archiving's parameters: the spec's, or with built-in backups the keepers' own. */
+    public static final Set<String> ARCHIVING = Set.of("archive_mode", "archive_command",
+            "archive_library");
+
     public static Map<String, String> mergeUnder(Map<String, String> instance, Map<String, String> spec) {
         Map<String, String> out = new LinkedHashMap<>();
         instance.forEach((k, v) -> {

@@ -26,7 +26,7 @@ public record ClusterView(String name, String uid, long generation, String phase
     public record KeeperView(String uid, boolean healthy, boolean alive, String role, String dbUid, String address,
                              Long timeline, Long walPosition, Long lagBytes, boolean synchronous, int priority,
                              boolean noFailover, boolean noSync, boolean admitted, Boolean needsRestart,
-                             ArchiveView archive) {
+                             ArchiveView archive, String problem) {
     }
 
     /**
@@ -109,6 +109,6 @@ public record ClusterView(String name, String uid, long generation, String phase
         return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
                 timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
                 k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null,
-                current ? ArchiveView.of(pg.archiver()) : null);
+                current ? ArchiveView.of(pg.archiver()) : null, info == null ? null : info.problem());
     }
 }

@@ -49,6 +49,8 @@ public final class BackupAgent implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService worker = DaemonExecutors.single("keeper-backup");
     private final ChangedMessage problems = new ChangedMessage();
+    /** The stanza's and the catch-up's failures, each logged once until one succeeds (they retry every 30 s). */
+    private final ChangedMessage setupProblems = new ChangedMessage();
     private volatile Backups lastSeen = Backups.empty();
     private volatile Future<?> task;
     private volatile String runningId;
@@ -166,9 +168,10 @@ public final class BackupAgent implements AutoCloseable {
         try {
             ensureStanza();
             publishCatalog();
+            setupProblems.reset();
         } catch (PgCommandException e) {
             retryAt = clock.instant().plus(RETRY);
-            if (problems.isNew(e.getMessage())) {
+            if (setupProblems.isNew(e.getMessage())) {
                 log.warn("event=stanza-failed stanza={} retry_in={}s reason=\"{}\"", pgBackRest.stanza(),
                         RETRY.toSeconds(), e.getMessage());
             }
@@ -210,12 +213,13 @@ public final class BackupAgent implements AutoCloseable {
             }
             checkpoint.run();
             caughtUpTimeline = timeline;
+            setupProblems.reset();
             log.info("event=archive-caught-up timeline={} segments={} first={} last={} duration_ms={}", timeline,
                     older.size(), older.isEmpty() ? "-" : older.get(0).getFileName(), older.isEmpty() ? "-"
                             : older.get(older.size() - 1).getFileName(), (System.nanoTime() - t0) / 1_000_000);
         } catch (PgCommandException e) {
             retryAt = clock.instant().plus(RETRY);
-            if (problems.isNew(e.getMessage())) {
+            if (setupProblems.isNew(e.getMessage())) {
                 log.warn("event=archive-catch-up-failed timeline={} retry_in={}s reason=\"{}\"", timeline,
                         RETRY.toSeconds(), e.getMessage());
             }

@@ -70,6 +70,8 @@ public final class KeeperLoop implements SmartLifecycle {
     /** The last keeper infos read: a failed read must not empty pg_hba.conf of the peers. */
     private Map<String, KeeperInfo> lastPeers = Map.of();
     private final ChangedMessage failure = new ChangedMessage();
+    /** Why the last convergence step failed, published with the keeper's info; null after a step that succeeded. */
+    private volatile String problem;
     private final ArchiveWatch archive = new ArchiveWatch();
     private final BackupAgent backups;
     private String clusterUid;
@@ -134,6 +136,7 @@ public final class KeeperLoop implements SmartLifecycle {
     /** Never lets the loop die silently: each distinct failure is logged once. */
     private void stepFailed(Throwable e) {
         String msg = String.valueOf(e.getMessage());
+        problem = msg;
         if (failure.isNew(msg)) {
             log.warn("convergence step failed: {}", msg, e instanceof Error ? e : null);
         }
@@ -152,6 +155,7 @@ public final class KeeperLoop implements SmartLifecycle {
         if (cd != null) {
             boolean acted = convergence.converge(cd, peers, before);
             failure.reset();
+            problem = null;
             if (acted) {
                 publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
             }
@@ -237,7 +241,7 @@ public final class KeeperLoop implements SmartLifecycle {
                 obs.healthy(), obs.inRecovery(), obs.systemId(), obs.timelineId(), obs.timelineHistory(),
                 obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
                 props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
-                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming(), obs.archiver()));
+                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming(), obs.archiver()), problem);
         if (obs.reachable()) {
             runsAsPrimary = obs.running() && !obs.inRecovery();
         }
@@ -251,7 +255,19 @@ public final class KeeperLoop implements SmartLifecycle {
         boolean elected = db.isPresent() && cd.cluster().status().master() != null
                 && cd.cluster().status().master().equals(db.get().uid());
         view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
-                cd != null ? clock.instant() : view.lastConverge());
+                cd != null ? clock.instant() : view.lastConverge(), db.isPresent() && synchronous(cd, peers, db.get()));
+    }
+
+    /**
+     * {@code db} is a standby that the master's keeper reports synchronous and in sync ({@code pg_stat_replication}
+     * on the master): its commits wait for this one.
+     */
+    private static boolean synchronous(ClusterData cd, Map<String, KeeperInfo> peers, DB db) {
+        if (db.spec().role() != DB.Role.STANDBY) {
+            return false;
+        }
+        ClusterSnapshot snapshot = new ClusterSnapshot(cd, peers);
+        return cd.masterDb().flatMap(snapshot::report).map(m -> m.syncStandbys().contains(db.uid())).orElse(false);
     }
 
     /** Replication lag: the running master's WAL position minus what this standby replayed (0 on a primary). */

@@ -52,6 +52,28 @@ class ProbeController {
         return answer(ok, v);
     }
 
+    /**
+     * A streaming standby that is synchronous and in sync (the master's commits wait for it): for load balancers
+     * that send reads only where every acknowledged commit is.
+     */
+    @GetMapping("/sync")
+    ResponseEntity<Map<String, Object>> sync() {
+        KeeperView v = loop.view();
+        return answer(streamingStandby(v) && v.synchronous(), v);
+    }
+
+    /** A streaming standby that is not synchronous. */
+    @GetMapping("/async")
+    ResponseEntity<Map<String, Object>> async() {
+        KeeperView v = loop.view();
+        return answer(streamingStandby(v) && !v.synchronous(), v);
+    }
+
+    private static boolean streamingStandby(KeeperView v) {
+        Observation o = v.observation();
+        return o.healthy() && o.inRecovery() && o.streaming() && v.assignedRole() == DB.Role.STANDBY;
+    }
+
     /** The primary or a healthy standby: anything that can serve reads. */
     @GetMapping("/read-only")
     ResponseEntity<Map<String, Object>> readOnly() {
@@ -76,6 +98,7 @@ class ProbeController {
         body.put("timeline", o.timelineId());
         body.put("walPosition", o.walPosition());
         body.put("lagBytes", v.lagBytes());
+        body.put("synchronous", v.synchronous());
         return ResponseEntity.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(body);
     }
 }

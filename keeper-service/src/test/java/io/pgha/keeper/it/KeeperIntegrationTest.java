@@ -120,6 +120,8 @@ class KeeperIntegrationTest {
         assertThat(status("k1", "/replica")).isEqualTo(503);
         assertThat(status("k1", "/read-only")).isEqualTo(200);
         assertThat(status("k2", "/read-only")).isEqualTo(200);
+        assertThat(status("k2", "/async")).as("an asynchronous standby").isEqualTo(200);
+        assertThat(status("k2", "/sync")).isEqualTo(503);
         assertThat(status("k1", "/health")).isEqualTo(200);
         assertThat(head("k1", "/primary")).isEqualTo(200);
         assertThat(head("k2", "/primary")).isEqualTo(503);
@@ -200,6 +202,11 @@ class KeeperIntegrationTest {
                 "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'db2'"), "sync"::equals);
         await().atMost(Duration.ofSeconds(5)).until(() -> h.info("k1").orElseThrow().postgres().syncStandbys()
                 .equals(List.of("db2")));
+        // Probes: the synchronous standby is /sync, not /async; the primary is neither.
+        await().atMost(Duration.ofSeconds(5)).until(() -> status("k2", "/sync") == 200);
+        assertThat(status("k2", "/async")).isEqualTo(503);
+        assertThat(status("k1", "/sync")).isEqualTo(503);
+        assertThat(status("k1", "/async")).isEqualTo(503);
 
         h.keeper("k2").close(); // the standby and its PostgreSQL are gone
         CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {

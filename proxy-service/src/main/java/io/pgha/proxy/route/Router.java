@@ -20,6 +20,15 @@ public final class Router {
     }
 
     public static Routing route(ClusterData cd, Map<String, KeeperInfo> keepers, String proxyUid, long maxLagBytes) {
+        return route(cd, keepers, proxyUid, maxLagBytes, false);
+    }
+
+    /**
+     * As {@link #route(ClusterData, Map, String, long)}; with {@code synchronousOnly} readers are only the standbys
+     * the master's keeper reports synchronous and in sync: reads that see every acknowledged commit.
+     */
+    public static Routing route(ClusterData cd, Map<String, KeeperInfo> keepers, String proxyUid, long maxLagBytes,
+                                boolean synchronousOnly) {
         if (cd == null) {
             return Routing.none(0, "no cluster data");
         }
@@ -44,16 +53,18 @@ public final class Router {
         List<Backend> readers = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         if (cd.cluster().status().phase() == Cluster.Phase.NORMAL) {
-            standbys(snapshot, maxLagBytes, readers, excluded);
+            standbys(snapshot, maxLagBytes, synchronousOnly, readers, excluded);
         }
         return new Routing(rw, readers, generation, reason, excluded);
     }
 
-    private static void standbys(ClusterSnapshot snapshot, long maxLagBytes, List<Backend> readers,
-                                 List<String> excluded) {
+    private static void standbys(ClusterSnapshot snapshot, long maxLagBytes, boolean synchronousOnly,
+                                 List<Backend> readers, List<String> excluded) {
         ClusterData cd = snapshot.clusterData();
         String master = cd.cluster().status().master();
         long primaryPosition = snapshot.primaryPosition();
+        List<String> inSync = cd.masterDb().flatMap(snapshot::report).map(KeeperInfo.PostgresState::syncStandbys)
+                .orElse(List.of());
         for (DB db : cd.dbs().values().stream().sorted(java.util.Comparator.comparing(DB::uid)).toList()) {
             if (db.uid().equals(master) || db.uid().equals(cd.proxy().spec().masterDbUid())
                     || db.spec().role() != DB.Role.STANDBY) {
@@ -69,6 +80,8 @@ public final class Router {
                 why = "not in recovery";
             } else if (primaryPosition - pg.replayedWalPosition() > maxLagBytes) {
                 why = "lag " + (primaryPosition - pg.replayedWalPosition()) + " bytes > max " + maxLagBytes;
+            } else if (synchronousOnly && !inSync.contains(db.uid())) {
+                why = "not a synchronous standby in sync (read-only.synchronous-only)";
             }
             Backend b = why == null ? backend(snapshot, db) : null;
             if (why == null && b == null) {

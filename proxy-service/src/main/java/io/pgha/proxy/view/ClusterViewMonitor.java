@@ -61,6 +61,7 @@ public final class ClusterViewMonitor implements SmartLifecycle {
     private final ProxyServer server;
     private final String uid;
     private final long maxLagBytes;
+    private final boolean synchronousOnly;
     private final String instanceId = Uids.random("");
     private final Object listenLock = new Object();
     private ScheduledExecutorService view;
@@ -82,7 +83,9 @@ public final class ClusterViewMonitor implements SmartLifecycle {
     private volatile String problem = "cluster data not read yet";
     private long nextBindNanos;
 
-    public ClusterViewMonitor(ClusterRepository repository, ProxyServer server, String uid, long maxLagBytes) {
+    public ClusterViewMonitor(ClusterRepository repository, ProxyServer server, String uid, long maxLagBytes,
+                              boolean synchronousOnly) {
+        this.synchronousOnly = synchronousOnly;
         this.repository = repository;
         this.store = repository.store();
         this.server = server;
@@ -184,7 +187,7 @@ public final class ClusterViewMonitor implements SmartLifecycle {
         EffectiveSpec spec = (clusterData == null ? ClusterSpec.empty() : clusterData.cluster().spec()).effective();
         proxyTimeout = spec.proxyTimeout();
         checkInterval = spec.proxyCheckInterval();
-        Routing next = Router.route(clusterData, watched.keepers(), uid, maxLagBytes);
+        Routing next = Router.route(clusterData, watched.keepers(), uid, maxLagBytes, synchronousOnly);
         ProxyServer.Closing closing = server.apply(next);
         if (!closing.await(CLOSE_WAIT)) {
             log.warn("event=slow-close connections={} waited={}", closing.connections(), CLOSE_WAIT);

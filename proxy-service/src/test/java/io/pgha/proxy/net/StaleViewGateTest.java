@@ -35,7 +35,7 @@ class StaleViewGateTest {
         backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         port = FreePorts.next();
         ProxyProperties props = new ProxyProperties("gate", "127.0.0.1", port, null,
-                new ProxyProperties.ReadOnly(DataSize.ofMegabytes(16), false),
+                new ProxyProperties.ReadOnly(DataSize.ofMegabytes(16), false, false),
                 new ProxyProperties.TcpKeepalive(Duration.ofSeconds(30), Duration.ofSeconds(10), 3), "nio", 1,
                 Duration.ofSeconds(2), Duration.ofMillis(100), new ProxyProperties.RefusalTls(false, null, null),
                 new ProxyProperties.ReadWrite(Duration.ZERO));

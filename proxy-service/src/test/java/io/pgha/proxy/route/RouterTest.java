@@ -54,6 +54,18 @@ class RouterTest {
         return Arguments.of(name, view, rw, ro);
     }
 
+    @org.junit.jupiter.api.Test
+    void synchronousOnlyReadsGoToTheStandbysTheMasterHasInSync() {
+        ClusterViewFixture view = healthy().report("k1", ClusterViewFixture.inSync("db3"));
+        Routing r = Router.route(view.clusterData(), view.infos(), "p1", MAX_LAG, true);
+        assertThat(r.readOnly()).extracting(Backend::dbUid).containsExactly("db3");
+        assertThat(r.excluded()).containsExactly("db2: not a synchronous standby in sync (read-only.synchronous-only)");
+        assertThat(Router.route(view.clusterData(), view.infos(), "p1", MAX_LAG, false).readOnly()).hasSize(2);
+        ClusterViewFixture masterGone = view.keeperGone("k1");
+        assertThat(Router.route(masterGone.clusterData(), masterGone.infos(), "p1", MAX_LAG, true).readOnly())
+                .as("nobody is known to be in sync without the master's report").isEmpty();
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("scenarios")
     void routes(String name, ClusterViewFixture view, String expectedRw, List<String> expectedRo) {

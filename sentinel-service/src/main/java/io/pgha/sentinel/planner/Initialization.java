@@ -70,8 +70,13 @@ final class Initialization {
         if (!c.spec().mergePgParameters() || master.status().pgParameters().isEmpty()) {
             return;
         }
-        Map<String, String> merged = PgParameters.mergeUnder(master.status().pgParameters(),
-                c.spec().pgParameters());
+        Map<String, String> instance = new java.util.LinkedHashMap<>(master.status().pgParameters());
+        if (c.spec().backup().isPresent()) {
+            // With built-in backups each keeper sets archiving itself, through its own pgBackRest configuration:
+            // the first master's would be another keeper's path in the spec (and validation refuses it there).
+            instance.keySet().removeAll(PgParameters.ARCHIVING);
+        }
+        Map<String, String> merged = PgParameters.mergeUnder(instance, c.spec().pgParameters());
         if (!merged.equals(c.spec().pgParameters())) {
             c.set(c.cd().withCluster(c.cd().cluster().withSpec(c.cd().cluster().spec().withPgParameters(merged),
                     c.now)));

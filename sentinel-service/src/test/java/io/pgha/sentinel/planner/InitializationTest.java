@@ -69,6 +69,16 @@ class InitializationTest {
                                     "max_connections", "100", "timezone", "Etc/UTC", "work_mem", "8MB"));
                             assertThat(p.next().cluster().generation()).isEqualTo(2);
                         }),
+                scenario("init: with built-in backups the first master's archiving is not merged (each keeper sets its own)",
+                        () -> aCluster().initializing().spec("{\"backup\":{\"tool\":\"pgbackrest\"}}")
+                                .keeper("k1").master("db1", "k1").reportedParameters("db1", java.util.Map.of(
+                                        "max_connections", "100", "archive_mode", "on", "archive_command",
+                                        "pgbackrest --config=/k1/pgbackrest.conf --stanza=c archive-push %p")),
+                        p -> {
+                            assertThat(p.next().cluster().spec().pgParameters()).isEqualTo(java.util.Map.of(
+                                    "max_connections", "100"));
+                            assertThat(p.next().cluster().spec().validateSubmission()).isEmpty();
+                        }),
                 scenario("init: with mergePgParameters false the spec keeps only the operator's parameters",
                         () -> aCluster().initializing().spec("{\"mergePgParameters\":false}").keeper("k1")
                                 .master("db1", "k1").reportedParameters("db1", java.util.Map.of("timezone", "UTC")),
