@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgha.model.JsonCodec;
 import io.pgha.testing.EtcdExtension;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +129,7 @@ class BackupE2ETest {
         JsonNode view = json(admin.call("GET", "/api/v1/cluster", null)).path("backup");
         assertThat(view.path("lastSuccess").path("full").isString()).as(view.toString()).isTrue();
         assertThat(view.path("lastSuccess").path("incr").isString()).isTrue();
-        assertThat(backupMetric(admin, promoted, "incr")).isPositive();
+        assertThat(admin.metric(promoted, "pgha_backup_last_success", "type=\"incr\"")).isPositive();
 
         // A schedule: every minute an incremental, taken by the primary's keeper by itself.
         HttpResponse<String> scheduled = admin.call("PATCH", "/api/v1/cluster/spec",
@@ -152,8 +150,8 @@ class BackupE2ETest {
         cluster.startSentinel("s1", "{\"initMode\":\"pitr\",\"pitrConfig\":{" + fromRepo + ",\"recoveryTargetTime\":\""
                 + target + "\"}}");
         cluster.awaitHealthy(1, SETUP);
-        assertThat(rows(cluster.masterKeeper().orElseThrow())).isEqualTo(List.of("1:100"));
-        awaitStandbyRows(List.of("1:100"));
+        assertThat(PitrE2ETest.rows(cluster.masterKeeper().orElseThrow())).isEqualTo(List.of("1:100"));
+        PitrE2ETest.awaitStandbyRows(cluster, List.of("1:100"));
         closeCluster();
 
         // From the incremental taken before the failover to the end of the archive: every batch, the one written on
@@ -164,8 +162,8 @@ class BackupE2ETest {
         cluster.startSentinel("s1", "{\"initMode\":\"pitr\",\"pitrConfig\":{\"backup\":{\"stanza\":\"bk\",\"set\":\""
                 + incrRun.path("label").asString() + "\",\"options\":" + options + "}}}");
         cluster.awaitHealthy(1, SETUP);
-        assertThat(rows(cluster.masterKeeper().orElseThrow())).isEqualTo(List.of("1:100", "2:100", "3:100"));
-        awaitStandbyRows(List.of("1:100", "2:100", "3:100"));
+        assertThat(PitrE2ETest.rows(cluster.masterKeeper().orElseThrow())).isEqualTo(List.of("1:100", "2:100", "3:100"));
+        PitrE2ETest.awaitStandbyRows(cluster, List.of("1:100", "2:100", "3:100"));
     }
 
     /**
@@ -302,26 +300,5 @@ class BackupE2ETest {
 
     private static String name(long timeline, long segment) {
         return String.format("%08X%08X%08X", timeline, segment / 256, segment % 256);
-    }
-
-    private static double backupMetric(LocalCluster.Admin admin, LocalCluster.Keeper k, String type) throws Exception {
-        String metrics = admin.http().send(HttpRequest.newBuilder(URI.create("http://" + k.host() + ":" + k.httpPort()
-                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^pgha_backup_last_success\\{[^}]*type=\"" + type + "\"[^}]*} (\\S+)$")
-                .matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : -1;
-    }
-
-    private static List<String> rows(LocalCluster.Keeper k) throws Exception {
-        return k.sql().column("SELECT batch || ':' || count(*) FROM t GROUP BY batch ORDER BY batch");
-    }
-
-    private void awaitStandbyRows(List<String> expected) {
-        LocalCluster.Keeper standby = cluster.keepers.values().stream()
-                .filter(k -> k != cluster.masterKeeper().orElseThrow()).findFirst().orElseThrow();
-        await("the standby streams the restored rows").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> rows(standby), expected::equals);
-        await("the standby streams").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> standby.sql().value("SELECT status FROM pg_stat_wal_receiver"), "streaming"::equals);
     }
 }

@@ -239,6 +239,18 @@ final class LocalCluster implements AutoCloseable {
             log.info("{} {} -> {} {}", method, path, r.statusCode(), r.body());
             return r;
         }
+
+        /**
+         * A keeper's metric from its {@code /actuator/prometheus}: the first sample of {@code name} whose labels
+         * contain {@code labels} (e.g. {@code type="incr"}); -1 when there is none.
+         */
+        double metric(Keeper k, String name, String labels) throws IOException, InterruptedException {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + k.host() + ":" + k.httpPort()
+                    + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "\\{[^}]*"
+                    + java.util.regex.Pattern.quote(labels) + "[^}]*} (\\S+)$").matcher(metrics);
+            return m.find() ? Double.parseDouble(m.group(1)) : -1;
+        }
     }
 
     /** An admin-api process with an operator token, once it is ready. */

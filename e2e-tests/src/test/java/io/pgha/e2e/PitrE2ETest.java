@@ -90,7 +90,7 @@ class PitrE2ETest {
                 + target + "\"}}");
         cluster.awaitHealthy(1, SETUP);
         assertThat(rows(cluster.masterKeeper().orElseThrow())).isEqualTo(List.of("1:100"));
-        awaitStandbyRows(List.of("1:100"));
+        awaitStandbyRows(cluster, List.of("1:100"));
         closeCluster();
 
         // To the end of the archive: every batch, the one written after the failover too.
@@ -100,7 +100,7 @@ class PitrE2ETest {
         cluster.startSentinel("s1", "{\"initMode\":\"pitr\",\"pitrConfig\":{" + restore + "}}");
         cluster.awaitHealthy(1, SETUP);
         assertThat(rows(cluster.masterKeeper().orElseThrow())).isEqualTo(List.of("1:100", "2:100", "3:100"));
-        awaitStandbyRows(List.of("1:100", "2:100", "3:100"));
+        awaitStandbyRows(cluster, List.of("1:100", "2:100", "3:100"));
         closeCluster();
 
         // A target after the end of the archive cannot be reached: the cluster stays initializing, nothing serves.
@@ -152,11 +152,13 @@ class PitrE2ETest {
         }
     }
 
-    private static List<String> rows(LocalCluster.Keeper k) throws Exception {
+    /** The restore tests' table {@code t}: "batch:count" per batch. */
+    static List<String> rows(LocalCluster.Keeper k) throws Exception {
         return k.sql().column("SELECT batch || ':' || count(*) FROM t GROUP BY batch ORDER BY batch");
     }
 
-    private void awaitStandbyRows(List<String> expected) {
+    /** A standby of the (restored) cluster has {@code expected} rows and streams from its master. */
+    static void awaitStandbyRows(LocalCluster cluster, List<String> expected) {
         LocalCluster.Keeper standby = cluster.keepers.values().stream()
                 .filter(k -> k != cluster.masterKeeper().orElseThrow()).findFirst().orElseThrow();
         await("the standby streams the restored rows").atMost(Duration.ofSeconds(60)).ignoreExceptions()

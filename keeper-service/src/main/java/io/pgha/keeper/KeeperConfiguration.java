@@ -55,13 +55,7 @@ class KeeperConfiguration {
 
     private static void checkpoint(PostgresObserver observer) {
         try {
-            observer.execute(st -> {
-                try {
-                    st.execute("CHECKPOINT");
-                } catch (java.sql.SQLException e) {
-                    throw new PgCommandException("CHECKPOINT: " + e.getMessage());
-                }
-            });
+            observer.execute(st -> st.execute("CHECKPOINT"));
         } catch (java.sql.SQLException e) {
             throw new PgCommandException("CHECKPOINT: " + e.getMessage());
         }

@@ -57,7 +57,6 @@ public final class BackupAgent implements AutoCloseable {
     /** The stanza was created (or checked) with the configuration as it is now. */
     private volatile boolean stanzaReady;
     private volatile Instant retryAt = Instant.MIN;
-    private volatile String configured;
     /** The timeline whose predecessors' segments in pg_wal were pushed to the repository after a promotion. */
     private volatile long caughtUpTimeline;
 
@@ -75,21 +74,6 @@ public final class BackupAgent implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** archive_command while the spec has backup: every keeper's, so that a new primary archives at once. */
-    public String archiveCommand() {
-        return pgBackRest.archiveCommand();
-    }
-
-    /** restore_command of a standby while the spec has backup: WAL its primary no longer has. */
-    public String restoreCommand() {
-        return pgBackRest.restoreCommand();
-    }
-
-    /** The backups' document as last read. */
-    public Backups lastSeen() {
-        return lastSeen;
-    }
-
     /** When the newest backup of a type in the catalogue ended; empty when there is none. */
     public Optional<Instant> lastSuccess(BackupConfig.Type type) {
         return lastSeen.newest(type).map(Backups.BackupSet::stop);
@@ -104,6 +88,9 @@ public final class BackupAgent implements AutoCloseable {
      */
     public void tick(ClusterData cd, boolean master, long timeline) {
         Optional<BackupConfig> config = cd.cluster().spec().effective().backup();
+        if (config.isEmpty() && !master && runningId == null) {
+            return; // nothing to configure, run, close or stop here: no store read on every standby's step
+        }
         try {
             config.ifPresent(this::configure);
             Optional<Versioned<Backups>> read = repository.backups();
@@ -148,12 +135,8 @@ public final class BackupAgent implements AutoCloseable {
 
     private void configure(BackupConfig config) {
         if (pgBackRest.configure(config.options(), setup.secrets())) {
-            String text = config.options().toString();
-            if (!text.equals(configured)) {
-                log.info("event=backup-configured config={} stanza={} options={}", pgBackRest.configFile(),
-                        pgBackRest.stanza(), config.options().keySet());
-                configured = text;
-            }
+            log.info("event=backup-configured config={} stanza={} options={}", pgBackRest.configFile(),
+                    pgBackRest.stanza(), config.options().keySet());
             stanzaReady = false; // a changed repository gets its stanza checked again
         }
     }

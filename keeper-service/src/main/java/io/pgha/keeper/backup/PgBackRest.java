@@ -86,11 +86,6 @@ public final class PgBackRest {
         runOk(timeout, "stanza-create");
     }
 
-    /** Checks the configuration end to end: the repository, and that archive_command delivers WAL to it. */
-    public void check(Duration timeout) {
-        runOk(timeout, "check");
-    }
-
     /** Takes a backup of this keeper's PostgreSQL; pgBackRest expires old ones after it as its retention says. */
     public void backup(BackupConfig.Type type, Duration timeout) {
         runOk(timeout, "backup", "--type=" + type.label());
@@ -111,9 +106,9 @@ public final class PgBackRest {
      * writes those itself.
      */
     public String restoreCommandLine(Path pgData, String set) {
-        StringBuilder b = new StringBuilder(quote(binary.toString())).append(" --config=")
-                .append(quote(configFile.toString())).append(" --stanza=").append(config.stanza())
-                .append(" restore --type=none --pg1-path=").append(quote(pgData.toString()));
+        StringBuilder b = new StringBuilder(PgBackRestConfig.quote(binary)).append(" --config=")
+                .append(PgBackRestConfig.quote(configFile)).append(" --stanza=").append(config.stanza())
+                .append(" restore --type=none --pg1-path=").append(PgBackRestConfig.quote(pgData));
         if (set != null) {
             b.append(" --set=").append(set);
         }
@@ -137,9 +132,5 @@ public final class PgBackRest {
                 .toList();
         String text = lines.isEmpty() ? output.strip() : String.join(" / ", lines);
         return text.length() <= 600 ? text : "…" + text.substring(text.length() - 600);
-    }
-
-    private static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
     }
 }

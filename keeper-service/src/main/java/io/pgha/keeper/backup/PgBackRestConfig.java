@@ -60,7 +60,8 @@ public record PgBackRestConfig(String stanza, Path pgData, int port, Path socket
         return quote(binary) + " --config=" + quote(configFile) + " --stanza=" + stanza + " archive-get %f \"%p\"";
     }
 
-    private static String quote(Path p) {
+    /** A path as one shell word. */
+    static String quote(Path p) {
         return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 }

@@ -395,18 +395,14 @@ public final class Convergence {
     private void replicationSlots(DB db, KeeperAction.Slots slots) {
         try {
             sql.execute(st -> {
-                try {
-                    for (String s : slots.create()) {
-                        st.execute("SELECT pg_create_physical_replication_slot('" + s + "')");
-                        log.info("action=create-slot db={} slot={}", db.uid(), s);
-                    }
-                    for (String s : slots.drop()) {
-                        st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                                + " WHERE slot_name = '" + s + "' AND NOT active");
-                        log.info("action=drop-slot db={} slot={} reason=\"no longer a follower\"", db.uid(), s);
-                    }
-                } catch (SQLException e) {
-                    throw new PgCommandException("replication slots: " + e.getMessage());
+                for (String s : slots.create()) {
+                    st.execute("SELECT pg_create_physical_replication_slot('" + s + "')");
+                    log.info("action=create-slot db={} slot={}", db.uid(), s);
+                }
+                for (String s : slots.drop()) {
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                            + " WHERE slot_name = '" + s + "' AND NOT active");
+                    log.info("action=drop-slot db={} slot={} reason=\"no longer a follower\"", db.uid(), s);
                 }
             });
         } catch (SQLException e) {
@@ -421,20 +417,16 @@ public final class Convergence {
         }
         try {
             sql.execute(st -> {
-                try {
-                    st.execute("SET log_min_error_statement = panic");
-                    st.execute("SET log_statement = 'none'");
-                    // Not waiting for synchronous standbys that do not exist yet: this is bootstrap, not data.
-                    st.execute("SET synchronous_commit = local");
-                    String pw = replication.password().replace("'", "''");
-                    String user = replication.username().replace("\"", "\"\"");
-                    st.execute("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '"
-                            + replication.username().replace("'", "''") + "') THEN CREATE ROLE \"" + user
-                            + "\" LOGIN REPLICATION; END IF; END$$");
-                    st.execute("ALTER ROLE \"" + user + "\" WITH LOGIN REPLICATION PASSWORD '" + pw + "'");
-                } catch (SQLException e) {
-                    throw new PgCommandException("creating the replication role: " + e.getMessage());
-                }
+                st.execute("SET log_min_error_statement = panic");
+                st.execute("SET log_statement = 'none'");
+                // Not waiting for synchronous standbys that do not exist yet: this is bootstrap, not data.
+                st.execute("SET synchronous_commit = local");
+                String pw = replication.password().replace("'", "''");
+                String user = replication.username().replace("\"", "\"\"");
+                st.execute("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '"
+                        + replication.username().replace("'", "''") + "') THEN CREATE ROLE \"" + user
+                        + "\" LOGIN REPLICATION; END IF; END$$");
+                st.execute("ALTER ROLE \"" + user + "\" WITH LOGIN REPLICATION PASSWORD '" + pw + "'");
             });
             log.info("replication role {} ready", replication.username());
         } catch (SQLException e) {

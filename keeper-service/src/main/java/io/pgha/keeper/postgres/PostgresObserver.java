@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,10 +189,16 @@ public final class PostgresObserver implements AutoCloseable {
         return t == null ? null : t.toInstant();
     }
 
+    /** Statements run on one connection; an {@link SQLException} propagates to {@link #execute}'s caller. */
+    @FunctionalInterface
+    public interface StatementWork {
+        void run(Statement st) throws SQLException;
+    }
+
     /** Runs statements in one connection (autocommit); failures propagate. */
-    public void execute(Consumer<Statement> work) throws SQLException {
+    public void execute(StatementWork work) throws SQLException {
         try (Connection conn = pool.getConnection(); Statement st = conn.createStatement()) {
-            work.accept(st);
+            work.run(st);
         }
     }
 
