@@ -86,7 +86,7 @@ class AdminApiTest {
 
     private static DB db(String uid, String keeper, DB.Role role, String follows, long wal, int port) {
         DB.Spec s = new DB.Spec(keeper, role, DB.InitMode.NONE, follows == null ? null : DB.FollowConfig.internal(follows),
-                false, List.of(), Map.of(), List.of(), 20, 5, false, List.of(), List.of(), null, null, false);
+                false, List.of(), null, Map.of(), List.of(), 20, 5, false, List.of(), List.of(), null, null, false);
         return new DB(uid, 1, Instant.parse("2026-01-01T00:00:00Z"), s,
                 new DB.Status(true, 1, "127.0.0.1", port, "sys", 1, wal, List.of(), List.of(), Map.of(), null, null, null));
     }

@@ -103,7 +103,7 @@ public final class ClusterViewFixture {
                      KeeperInfo.PostgresState pg) {
         keepers.put(keeper, new Keeper(keeper, 1, Keeper.Spec.defaults(),
                 new Keeper.Status(true, Instant.now(), "i-" + keeper, "15", false)));
-        DB.Spec s = new DB.Spec(keeper, role, DB.InitMode.NONE, follow, false, List.of(), Map.of(), List.of(), 20, 5,
+        DB.Spec s = new DB.Spec(keeper, role, DB.InitMode.NONE, follow, false, List.of(), null, Map.of(), List.of(), 20, 5,
                 false, List.of(), List.of(), null, null, false);
         dbs.put(db, new DB(db, 1, Instant.now(), s, new DB.Status(true, 1, "127.0.0.1", port, "sys", 1,
                 pg.walPosition(), List.of(), List.of(), Map.of(), null, null, null)));

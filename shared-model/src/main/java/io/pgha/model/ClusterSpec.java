@@ -36,6 +36,7 @@ public record ClusterSpec(
         Boolean synchronousReplication,
         Integer minSynchronousStandbys,
         Integer maxSynchronousStandbys,
+        String synchronousMode,
         Integer additionalWalSenders,
         List<String> additionalMasterReplicationSlots,
         Boolean usePgRewind,
@@ -71,6 +72,7 @@ public record ClusterSpec(
     public static final boolean DEFAULT_SYNCHRONOUS_REPLICATION = false;
     public static final int DEFAULT_MIN_SYNCHRONOUS_STANDBYS = 1;
     public static final int DEFAULT_MAX_SYNCHRONOUS_STANDBYS = 1;
+    public static final String DEFAULT_SYNCHRONOUS_MODE = "first";
     public static final int DEFAULT_ADDITIONAL_WAL_SENDERS = 5;
     public static final boolean DEFAULT_USE_PG_REWIND = false;
     public static final String DEFAULT_INIT_MODE = "new";
@@ -81,6 +83,7 @@ public record ClusterSpec(
 
     public static final Set<String> INIT_MODES = Set.of("new", "existing", "pitr");
     public static final Set<String> ROLES = Set.of("master", "standby");
+    public static final Set<String> SYNCHRONOUS_MODES = Set.of("first", "quorum");
     public static final Set<String> KEEPER_ADMISSIONS = Set.of("open", "registered");
     public static final Set<String> ARCHIVE_MODES = Set.of("on", "always", "off");
 
@@ -98,7 +101,8 @@ public record ClusterSpec(
     /** An empty spec: every field takes its default. */
     public static ClusterSpec empty() {
         return new ClusterSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     /** A copy with every unset field filled with its default. */
@@ -120,6 +124,7 @@ public record ClusterSpec(
                 or(synchronousReplication, DEFAULT_SYNCHRONOUS_REPLICATION),
                 or(minSynchronousStandbys, DEFAULT_MIN_SYNCHRONOUS_STANDBYS),
                 or(maxSynchronousStandbys, DEFAULT_MAX_SYNCHRONOUS_STANDBYS),
+                or(synchronousMode, DEFAULT_SYNCHRONOUS_MODE),
                 or(additionalWalSenders, DEFAULT_ADDITIONAL_WAL_SENDERS),
                 or(additionalMasterReplicationSlots, List.of()),
                 or(usePgRewind, DEFAULT_USE_PG_REWIND),
@@ -142,8 +147,8 @@ public record ClusterSpec(
         return new ClusterSpec(sleepInterval, requestTimeout, failInterval, convergenceTimeout, initTimeout,
                 syncTimeout, dbWaitReadyTimeout, deadKeeperRemovalInterval, proxyCheckInterval, proxyTimeout,
                 maxStandbys, maxStandbysPerSender, maxStandbyLag, synchronousReplication, minSynchronousStandbys,
-                maxSynchronousStandbys, additionalWalSenders, additionalMasterReplicationSlots, usePgRewind, initMode,
-                newConfig, existingConfig, pitrConfig, role, standbyConfig, parameters, pgHBA, automaticPgRestart,
+                maxSynchronousStandbys, synchronousMode, additionalWalSenders, additionalMasterReplicationSlots,
+                usePgRewind, initMode, newConfig, existingConfig, pitrConfig, role, standbyConfig, parameters, pgHBA, automaticPgRestart,
                 mergePgParameters, keeperAdmission, backup);
     }
 
@@ -177,6 +182,7 @@ public record ClusterSpec(
             v.fail("minSynchronousStandbys", "must not exceed maxSynchronousStandbys (" + s.maxSynchronousStandbys
                     + ")");
         }
+        validateSynchronousMode(s, v);
         v.atLeast("additionalWalSenders", s.additionalWalSenders, 0);
         for (int i = 0; i < s.additionalMasterReplicationSlots.size(); i++) {
             String slot = s.additionalMasterReplicationSlots.get(i);
@@ -266,6 +272,20 @@ public record ClusterSpec(
         }
     }
 
+    /**
+     * Quorum commit ({@code ANY n}) needs synchronous replication to mean anything, and at least one standby to
+     * confirm: {@code ANY 0} would acknowledge commits that no standby holds.
+     */
+    private static void validateSynchronousMode(ClusterSpec s, Validator v) {
+        v.oneOf("synchronousMode", s.synchronousMode, SYNCHRONOUS_MODES);
+        if ("quorum".equals(s.synchronousMode)) {
+            v.require(s.synchronousReplication, "synchronousMode", "quorum has no effect while"
+                    + " synchronousReplication is false; set synchronousReplication to true");
+            v.require(s.minSynchronousStandbys >= 1, "minSynchronousStandbys", "must be at least 1 with"
+                    + " synchronousMode quorum (it is the n of ANY n: how many standbys confirm each commit)");
+        }
+    }
+
     private static void validateInit(ClusterSpec s, Validator v) {
         v.oneOf("initMode", s.initMode, INIT_MODES);
         if ("existing".equals(s.initMode) && (s.existingConfig == null || isBlank(s.existingConfig.keeperUid()))) {
@@ -308,6 +328,13 @@ public record ClusterSpec(
 
     /** Which keepers may join: every keeper that registers, or only those added through the admin API. */
     public enum KeeperAdmission { OPEN, REGISTERED }
+
+    /**
+     * How the synchronous standbys confirm a commit: FIRST, every member of the synchronous set (PostgreSQL's
+     * {@code FIRST n}); QUORUM, any minSynchronousStandbys of them ({@code ANY n}), so that one slow standby
+     * does not stall commits.
+     */
+    public enum SynchronousMode { FIRST, QUORUM }
 
     /** A cluster of its own, or one that follows an external primary. */
     public enum Role { MASTER, STANDBY }

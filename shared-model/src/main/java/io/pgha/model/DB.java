@@ -58,7 +58,9 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
 
     /**
      * What the keeper must make its instance be. {@code synchronousStandbys} are DB uids (the standbys'
-     * application_name) and may hold placeholders that block commits while too few standbys are in sync.
+     * application_name); the keeper pads them with placeholders that block commits while too few are named.
+     * {@code synchronousQuorum}: null, every listed standby confirms each commit ({@code FIRST}); n, any n of them
+     * do ({@code ANY n}, quorum commit).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Spec(
@@ -68,6 +70,7 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             FollowConfig followConfig,
             boolean synchronousReplication,
             List<String> synchronousStandbys,
+            Integer synchronousQuorum,
             Map<String, String> pgParameters,
             List<String> pgHBA,
             int maxStandbys,
@@ -88,43 +91,43 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             followers = followers == null ? List.of() : List.copyOf(followers);
         }
 
-        // One wither per thing a caller changes, so that nobody re-lists the sixteen components.
+        // One wither per thing a caller changes, so that nobody re-lists the seventeen components.
 
-        public Spec withSynchronous(boolean synchronous, List<String> standbys) {
-            return new Spec(keeperUid, role, initMode, followConfig, synchronous, standbys, pgParameters, pgHBA,
-                    maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots, followers, newConfig,
-                    pitrConfig, automaticPgRestart);
+        public Spec withSynchronous(boolean synchronous, List<String> standbys, Integer quorum) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronous, standbys, quorum, pgParameters,
+                    pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots, followers,
+                    newConfig, pitrConfig, automaticPgRestart);
         }
 
         public Spec withFollowers(List<String> dbUids) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
-                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
-                    dbUids, newConfig, pitrConfig, automaticPgRestart);
+                    synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
+                    additionalReplicationSlots, dbUids, newConfig, pitrConfig, automaticPgRestart);
         }
 
         /** How the DB was initialized: history that a refreshed spec keeps. */
         public Spec withInitialization(InitMode mode, ClusterSpec.NewConfig newConfig, ClusterSpec.PitrConfig pitrConfig) {
             return new Spec(keeperUid, role, mode, followConfig, synchronousReplication, synchronousStandbys,
-                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
-                    followers, newConfig, pitrConfig, automaticPgRestart);
+                    synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart);
         }
 
         public Spec withPgParameters(Map<String, String> parameters) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
-                    parameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
-                    followers, newConfig, pitrConfig, automaticPgRestart);
+                    synchronousQuorum, parameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart);
         }
 
         public Spec withAdditionalReplicationSlots(List<String> slots) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
-                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, slots, followers, newConfig,
-                    pitrConfig, automaticPgRestart);
+                    synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, slots,
+                    followers, newConfig, pitrConfig, automaticPgRestart);
         }
 
         public Spec withAutomaticPgRestart(boolean on) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
-                    pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots,
-                    followers, newConfig, pitrConfig, on);
+                    synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, on);
         }
     }
 
@@ -134,6 +137,8 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
      * converged), so that convergenceTimeout counts from when it stopped converging, not from an old spec change.
      * {@code syncUnconfirmedSince}: for a standby in the master's synchronous set, when the sentinel first saw the
      * master not report it in sync (null while it does), so that it is replaced on evidence over time.
+     * {@code earlierSynchronousSets}: for a master, the synchronous configurations it had before its current one
+     * whose acknowledged commits the current set may not hold yet (see {@link EarlierSynchronousSet}).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Status(
@@ -149,12 +154,23 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             Map<String, String> pgParameters,
             String oldestWalFile,
             Instant notConvergedSince,
-            Instant syncUnconfirmedSince) {
+            Instant syncUnconfirmedSince,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<EarlierSynchronousSet> earlierSynchronousSets) {
 
         public Status {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
             synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
             pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+            earlierSynchronousSets = earlierSynchronousSets == null ? List.of() : List.copyOf(earlierSynchronousSets);
+        }
+
+        /** A status without earlier synchronous sets (every DB but a master whose set changed). */
+        public Status(boolean healthy, long currentGeneration, String listenAddress, Integer port, String systemId,
+                      long timelineId, long walPosition, List<TimelineHistoryEntry> timelineHistory,
+                      List<String> synchronousStandbys, Map<String, String> pgParameters, String oldestWalFile,
+                      Instant notConvergedSince, Instant syncUnconfirmedSince) {
+            this(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition, timelineHistory,
+                    synchronousStandbys, pgParameters, oldestWalFile, notConvergedSince, syncUnconfirmedSince, null);
         }
 
         public static Status unknown() {
@@ -163,12 +179,37 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
 
         public Status withNotConvergedSince(Instant since) {
             return new Status(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition,
-                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, since, syncUnconfirmedSince);
+                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, since, syncUnconfirmedSince,
+                    earlierSynchronousSets);
         }
 
         public Status withSyncUnconfirmedSince(Instant since) {
             return new Status(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition,
-                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, notConvergedSince, since);
+                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, notConvergedSince, since,
+                    earlierSynchronousSets);
+        }
+
+        public Status withEarlierSynchronousSets(List<EarlierSynchronousSet> sets) {
+            return new Status(healthy, currentGeneration, listenAddress, port, systemId, timelineId, walPosition,
+                    timelineHistory, synchronousStandbys, pgParameters, oldestWalFile, notConvergedSince,
+                    syncUnconfirmedSince, sets);
+        }
+    }
+
+    /**
+     * A synchronous configuration a master had before its current one: {@code size} names (the {@code members}
+     * plus placeholders), any {@code quorum} of which confirmed each commit. Commits acknowledged under it are on
+     * {@code quorum} of its members, not necessarily on the current set's: it counts for failover until at least
+     * as many members of the current set as confirm each commit now have received {@code position}, the master's
+     * WAL position once it applied {@code generation} (0 until the sentinel saw that).
+     */
+    public record EarlierSynchronousSet(List<String> members, int size, int quorum, long generation, long position) {
+        public EarlierSynchronousSet {
+            members = List.copyOf(members);
+        }
+
+        public EarlierSynchronousSet at(long masterPosition) {
+            return new EarlierSynchronousSet(members, size, quorum, generation, masterPosition);
         }
     }
 

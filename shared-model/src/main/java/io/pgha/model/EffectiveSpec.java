@@ -29,6 +29,7 @@ public record EffectiveSpec(
         boolean synchronousReplication,
         int minSynchronousStandbys,
         int maxSynchronousStandbys,
+        ClusterSpec.SynchronousMode synchronousMode,
         int additionalWalSenders,
         List<String> additionalMasterReplicationSlots,
         boolean usePgRewind,
@@ -75,6 +76,7 @@ public record EffectiveSpec(
                 s.synchronousReplication(),
                 s.minSynchronousStandbys(),
                 s.maxSynchronousStandbys(),
+                ClusterSpec.SynchronousMode.valueOf(upper(s.synchronousMode())),
                 s.additionalWalSenders(),
                 s.additionalMasterReplicationSlots(),
                 s.usePgRewind(),
@@ -95,6 +97,15 @@ public record EffectiveSpec(
     /** The number of standbys the master serves directly: maxStandbys, capped per sender. */
     public int standbyLimit() {
         return Math.min(maxStandbys, maxStandbysPerSender);
+    }
+
+    /**
+     * The n of {@code ANY n} the master's synchronous set is to use: minSynchronousStandbys under quorum commit;
+     * null when every member confirms (FIRST) or replication is asynchronous.
+     */
+    public Integer synchronousQuorum() {
+        return synchronousReplication && synchronousMode == ClusterSpec.SynchronousMode.QUORUM
+                ? minSynchronousStandbys : null;
     }
 
     /** A keeper report unchanged for longer than this is a keeper that stopped reporting (two sleep intervals). */

@@ -18,13 +18,13 @@ class ClusterDataTest {
                 new Keeper.Status(true, T0, "i-1", "15.18", false));
         Keeper k2 = new Keeper("k2", 1, Keeper.Spec.defaults(), new Keeper.Status(true, T0, "i-2", "15.18", false));
         DB db1 = new DB("db1", 4, T0, new DB.Spec("k1", DB.Role.MASTER, DB.InitMode.NEW, null, true,
-                List.of("db2"), Map.of("work_mem", "8MB"), List.of(), 20, 5, false, List.of(), List.of("db2"),
+                List.of("db2"), null, Map.of("work_mem", "8MB"), List.of(), 20, 5, false, List.of(), List.of("db2"),
                 null, null, false),
                 new DB.Status(true, 4, "10.0.0.1", 5432, "7301", 2, 50_331_648L,
                         List.of(new DB.TimelineHistoryEntry(1, 33_554_432L, "no recovery target specified")),
                         List.of("db2"), Map.of("work_mem", "8MB"), "000000020000000000000003", T0, null));
         DB db2 = new DB("db2", 2, T0, new DB.Spec("k2", DB.Role.STANDBY, DB.InitMode.RESYNC,
-                DB.FollowConfig.internal("db1"), false, List.of(), Map.of(), List.of(), 20, 5, true, List.of(),
+                DB.FollowConfig.internal("db1"), false, List.of(), null, Map.of(), List.of(), 20, 5, true, List.of(),
                 List.of(), null, null, false), null);
         return ClusterData.initial(cluster).withKeeper(k1).withKeeper(k2).withDb(db1).withDb(db2)
                 .withProxy(new Proxy(7, new Proxy.Spec("db1", List.of("p1"))));
@@ -68,7 +68,7 @@ class ClusterDataTest {
     void validateReportsEveryStructuralProblem() {
         ClusterData d = twoNodeCluster();
         DB orphan = new DB("db3", 1, T0, new DB.Spec("k9", DB.Role.STANDBY, DB.InitMode.RESYNC, null, false,
-                null, null, null, 20, 5, false, null, null, null, null, false), null);
+                null, null, null, null, 20, 5, false, null, null, null, null, false), null);
         ClusterData broken = new ClusterData(2, d.cluster().withStatus(d.cluster().status().withMaster("dbX"))
                 .withSpec(ClusterSpecTest.read("{\"maxStandbys\":0}"), T0), d.keepers(),
                 Map.of("db1", d.dbs().get("db1"), "db3", orphan), new Proxy(1, new Proxy.Spec("db9", null)));

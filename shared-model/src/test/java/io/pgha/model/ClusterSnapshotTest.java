@@ -12,7 +12,7 @@ class ClusterSnapshotTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private static DB db(String uid, String keeper, DB.Role role, String recordedHost, long recordedWal) {
-        DB.Spec spec = new DB.Spec(keeper, role, DB.InitMode.NEW, null, false, List.of(), Map.of(), List.of(), 0, 0,
+        DB.Spec spec = new DB.Spec(keeper, role, DB.InitMode.NEW, null, false, List.of(), null, Map.of(), List.of(), 0, 0,
                 false, List.of(), List.of(), null, null, false);
         DB.Status status = new DB.Status(true, 1, recordedHost, recordedHost == null ? null : 5432, "rec-sys", 1,
                 recordedWal, null, null, null, null, null, null);

@@ -87,7 +87,7 @@ class ClusterSpecTest {
     @Test
     void jsonRoundTripPreservesEveryField() {
         ClusterSpec full = new ClusterSpec("2s", "3s", "9s", "1m", "10m", "1h", "30s", "24h", "2s", "8s", 5, 2,
-                4096L, true, 1, 2, 3, List.of("backup_slot"), true, "existing",
+                4096L, true, 1, 2, "quorum", 3, List.of("backup_slot"), true, "existing",
                 new ClusterSpec.NewConfig("C", "UTF8", false), new ClusterSpec.ExistingConfig("k1"),
                 new ClusterSpec.PitrConfig("restore %d", "cp %f %p", "2026-01-01 00:00:00", null, null, null,
                         "latest", null, null),

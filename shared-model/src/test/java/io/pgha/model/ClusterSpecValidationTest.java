@@ -38,6 +38,13 @@ class ClusterSpecValidationTest {
                         "maxSynchronousStandbys", "{'maxSynchronousStandbys':1,'minSynchronousStandbys':0}"),
                 rule("min above max synchronous", "{'minSynchronousStandbys':3,'maxSynchronousStandbys':2}",
                         "minSynchronousStandbys", "{'minSynchronousStandbys':2,'maxSynchronousStandbys':2}"),
+                rule("unknown synchronousMode", "{'synchronousReplication':true,'synchronousMode':'all'}",
+                        "synchronousMode", "{'synchronousReplication':true,'synchronousMode':'first'}"),
+                rule("quorum without synchronous replication", "{'synchronousMode':'quorum'}", "synchronousMode",
+                        "{'synchronousMode':'quorum','synchronousReplication':true}"),
+                rule("quorum of 0", "{'synchronousReplication':true,'synchronousMode':'quorum',"
+                        + "'minSynchronousStandbys':0}", "minSynchronousStandbys", "{'synchronousReplication':true,"
+                        + "'synchronousMode':'quorum','minSynchronousStandbys':1}"),
                 rule("negative additionalWalSenders", "{'additionalWalSenders':-1}", "additionalWalSenders",
                         "{'additionalWalSenders':0}"),
                 rule("bad slot name", "{'additionalMasterReplicationSlots':['ok','Bad-Name']}",

@@ -39,7 +39,7 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
         int slots = walSenders + db.spec().additionalReplicationSlots().size();
         boolean master = db.spec().role() == DB.Role.MASTER;
         String syncNames = master ? PostgresConfig.synchronousStandbyNames(db.spec().synchronousReplication(),
-                db.spec().synchronousStandbys(), spec.minSynchronousStandbys()) : "";
+                db.spec().synchronousStandbys(), spec.minSynchronousStandbys(), db.spec().synchronousQuorum()) : "";
         boolean backups = spec.backup().isPresent();
         PostgresConfig.Standby standby = null;
         if (!master) {

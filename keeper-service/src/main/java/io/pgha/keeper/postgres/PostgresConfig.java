@@ -126,23 +126,26 @@ public final class PostgresConfig {
     }
 
     /**
-     * {@code synchronous_standby_names}: every listed standby must confirm (they are the synchronous set
-     * the sentinel recorded), padded with placeholders up to {@code minSynchronous} so that commits wait
-     * rather than lose the guarantee when too few standbys are named.
+     * {@code synchronous_standby_names}: the synchronous set the sentinel recorded, padded with placeholders so
+     * that commits wait rather than lose the guarantee when too few standbys are named. {@code quorum} null: every
+     * listed standby confirms ({@code FIRST}, padded up to {@code minSynchronous}); n: any n of them ({@code ANY n},
+     * padded up to n).
      */
-    public static String synchronousStandbyNames(boolean synchronous, List<String> standbys, int minSynchronous) {
+    public static String synchronousStandbyNames(boolean synchronous, List<String> standbys, int minSynchronous,
+                                                 Integer quorum) {
         if (!synchronous) {
             return "";
         }
         List<String> names = new ArrayList<>(standbys);
-        for (int i = 0; names.size() < minSynchronous; i++) {
+        int atLeast = quorum != null ? quorum : minSynchronous;
+        for (int i = 0; names.size() < atLeast; i++) {
             names.add(SYNC_PLACEHOLDER + i);
         }
         if (names.isEmpty()) {
             return "";
         }
-        return "FIRST " + names.size() + " (" + names.stream().map(n -> "\"" + n + "\"")
-                .collect(Collectors.joining(", ")) + ")";
+        String list = " (" + names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + ")";
+        return quorum != null ? "ANY " + quorum + list : "FIRST " + names.size() + list;
     }
 
     /**

@@ -80,7 +80,7 @@ final class KeeperStepFixture {
 
     static DB.Spec spec(String keeper, DB.Role role, DB.InitMode mode, String follows, List<String> followers) {
         return new DB.Spec(keeper, role, mode, follows == null ? null : DB.FollowConfig.internal(follows), false,
-                List.of(), Map.of(), List.of(), 0, 0, true, List.of(), followers, null, null, true);
+                List.of(), null, Map.of(), List.of(), 0, 0, true, List.of(), followers, null, null, true);
     }
 
     static Keeper keeper(String uid, String instanceId) {
@@ -129,7 +129,7 @@ final class KeeperStepFixture {
     }
 
     KeeperStepFixture synchronous(String... standbys) {
-        return spec(s -> s.withSynchronous(true, List.of(standbys)));
+        return spec(s -> s.withSynchronous(true, List.of(standbys), null));
     }
 
     KeeperStepFixture followers(String... followers) {

@@ -221,7 +221,7 @@ final class ClusterHarness implements AutoCloseable {
 
         DB build() {
             return new DB(uid, generation, Instant.now(), new DB.Spec(keeper, role, init,
-                    follows == null ? null : DB.FollowConfig.internal(follows), synchronous, new ArrayList<>(sync),
+                    follows == null ? null : DB.FollowConfig.internal(follows), synchronous, new ArrayList<>(sync), null,
                     params, List.of(), 10, 5, rewind, List.of(), followers, null, null, autoRestart), null);
         }
     }

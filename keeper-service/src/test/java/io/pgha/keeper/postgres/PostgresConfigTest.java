@@ -75,12 +75,20 @@ class PostgresConfigTest {
 
     @Test
     void synchronousStandbyNamesPadWithPlaceholdersUpToTheMinimum() {
-        assertThat(PostgresConfig.synchronousStandbyNames(false, List.of("db2"), 1)).isEmpty();
-        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of(), 0)).isEmpty();
-        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of("db2", "db3"), 1))
+        assertThat(PostgresConfig.synchronousStandbyNames(false, List.of("db2"), 1, null)).isEmpty();
+        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of(), 0, null)).isEmpty();
+        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of("db2", "db3"), 1, null))
                 .isEqualTo("FIRST 2 (\"db2\", \"db3\")");
-        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of(), 2))
+        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of(), 2, null))
                 .isEqualTo("FIRST 2 (\"pgha_placeholder_0\", \"pgha_placeholder_1\")");
+    }
+
+    @Test
+    void quorumCommitNamesAnyNOfTheSetPaddedUpToN() {
+        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of("db2", "db3"), 1, 1))
+                .isEqualTo("ANY 1 (\"db2\", \"db3\")");
+        assertThat(PostgresConfig.synchronousStandbyNames(true, List.of("db2"), 2, 2))
+                .isEqualTo("ANY 2 (\"db2\", \"pgha_placeholder_0\")");
     }
 
     @Test

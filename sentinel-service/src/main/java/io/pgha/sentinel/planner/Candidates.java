@@ -28,6 +28,23 @@ record Candidates(List<DB> eligible, List<Disqualification> refused) {
             }
             disqualification(c, m, db).ifPresentOrElse(refused::add, () -> out.add(db));
         }
+        if (SynchronousGuarantee.applies(m)) {
+            // The set as a whole: enough members must report, and only the most advanced may be promoted.
+            SynchronousGuarantee.Verdict verdict = SynchronousGuarantee.judge(c, m);
+            for (DB db : List.copyOf(out)) {
+                Optional<Disqualification> why = verdict.shortfall().map(s -> new Disqualification(db.uid(),
+                        Disqualification.Reason.SYNCHRONOUS_SET_SILENT, s));
+                if (why.isEmpty() && db.status().walPosition() < verdict.highest()) {
+                    why = refuse(db, Disqualification.Reason.BEHIND_THE_SYNCHRONOUS_SET, "at "
+                            + db.status().walPosition() + ", behind " + verdict.highestDb() + " of the synchronous"
+                            + " set at " + verdict.highest() + " (it may miss acknowledged commits)");
+                }
+                why.ifPresent(d -> {
+                    out.remove(db);
+                    refused.add(d);
+                });
+            }
+        }
         out.sort(Comparator.comparingLong((DB d) -> d.status().walPosition()).reversed()
                 .thenComparing(Comparator.comparingInt(c::priority).reversed())
                 .thenComparing(DB::uid));
@@ -47,14 +64,16 @@ record Candidates(List<DB> eligible, List<Disqualification> refused) {
     }
 
     /**
-     * For a planned switchover: lagging standbys are candidates too, after the others — the switchover waits
-     * until the one it picked has received everything.
+     * For a planned switchover: lagging standbys (and, under quorum commit, those behind the set) are candidates
+     * too, after the others — the switchover waits until the one it picked has received everything.
      */
     Candidates waitingForLag(PlanContext c) {
         List<DB> out = new ArrayList<>(eligible);
         List<Disqualification> still = new ArrayList<>();
         for (Disqualification d : refused) {
-            if (d.reason() == Disqualification.Reason.LAGGING) {
+            if (d.reason() == Disqualification.Reason.LAGGING
+                    || d.reason() == Disqualification.Reason.BEHIND_THE_SYNCHRONOUS_SET
+                    || d.reason() == Disqualification.Reason.SYNCHRONOUS_SET_SILENT) {
                 out.add(c.cd().dbs().get(d.dbUid()));
             } else {
                 still.add(d);
@@ -106,7 +125,13 @@ record Candidates(List<DB> eligible, List<Disqualification> refused) {
             return refuse(db, Disqualification.Reason.OTHER_TIMELINE, "on timeline " + db.status().timelineId()
                     + ", master on " + m.status().timelineId());
         }
-        if (m.spec().synchronousReplication()) {
+        if (SynchronousGuarantee.quorum(m)) {
+            // Quorum commit: membership here, the set as a whole in of(); "in sync" says nothing about ANY n.
+            if (!m.spec().synchronousStandbys().contains(db.uid())) {
+                return refuse(db, Disqualification.Reason.NOT_IN_SYNC, "not in the master's synchronous set (it"
+                        + " may miss acknowledged commits)");
+            }
+        } else if (m.spec().synchronousReplication()) {
             if (!m.spec().synchronousStandbys().contains(db.uid())
                     || !m.status().synchronousStandbys().contains(db.uid())) {
                 return refuse(db, Disqualification.Reason.NOT_IN_SYNC,

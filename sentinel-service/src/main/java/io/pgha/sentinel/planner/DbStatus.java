@@ -29,7 +29,8 @@ final class DbStatus {
             }
             Instant since = db.status().notConvergedSince();
             next = next.withNotConvergedSince(next.currentGeneration() == db.generation() ? null
-                    : since != null ? since : c.now).withSyncUnconfirmedSince(db.status().syncUnconfirmedSince());
+                    : since != null ? since : c.now).withSyncUnconfirmedSince(db.status().syncUnconfirmedSince())
+                    .withEarlierSynchronousSets(db.status().earlierSynchronousSets());
             if (!next.equals(db.status())) {
                 c.set(c.cd().withDb(db.withStatus(next)));
             }

@@ -19,6 +19,13 @@ public record Disqualification(String dbUid, Reason reason, String detail) {
         OTHER_TIMELINE,
         /** Synchronous replication: not a synchronous standby the master reports in sync. */
         NOT_IN_SYNC,
+        /**
+         * Quorum commit (or an earlier set that still counts): too few members of the synchronous set report to
+         * know which of them holds every acknowledged commit.
+         */
+        SYNCHRONOUS_SET_SILENT,
+        /** Quorum commit: another member of the synchronous set is further; this one may miss commits. */
+        BEHIND_THE_SYNCHRONOUS_SET,
         /** Asynchronous replication: further behind than maxStandbyLag. */
         LAGGING,
         /** An operator named it, and it is no standby of the master. */

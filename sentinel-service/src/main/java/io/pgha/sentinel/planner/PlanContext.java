@@ -27,6 +27,8 @@ final class PlanContext {
     /** Longer than any timeout: the age of something never seen. */
     private static final Duration FOREVER = Duration.ofDays(365_000);
 
+    /** The cluster data the round started from. */
+    final ClusterData input;
     final Observations obs;
     final Instant now;
     final IdSource ids;
@@ -40,6 +42,7 @@ final class PlanContext {
     final Map<String, FailureEvidence> failures = new HashMap<>();
 
     PlanContext(ClusterData cd, Observations obs, Instant now, IdSource ids) {
+        this.input = cd;
         this.obs = obs;
         this.now = now;
         this.ids = ids;
@@ -145,7 +148,8 @@ final class PlanContext {
                    List<String> followers) {
         boolean master = role == DB.Role.MASTER;
         return new DB.Spec(keeperUid, role, init, follows == null ? null : DB.FollowConfig.internal(follows),
-                master && spec.synchronousReplication(), master ? sync : List.of(), spec.pgParameters(),
+                master && spec.synchronousReplication(), master ? sync : List.of(),
+                master ? spec.synchronousQuorum() : null, spec.pgParameters(),
                 spec.pgHBA(), spec.maxStandbys(), spec.additionalWalSenders(), spec.usePgRewind(),
                 master ? spec.additionalMasterReplicationSlots() : List.of(), master ? followers : List.of(),
                 init == DB.InitMode.NEW ? spec.newConfig() : null,

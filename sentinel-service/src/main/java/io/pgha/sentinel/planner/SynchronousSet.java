@@ -33,8 +33,9 @@ final class SynchronousSet {
         }
         DB m = masterDb.get();
         if (!c.spec().synchronousReplication()) {
-            c.set(c.cd().withDb(c.update(m, m.spec().withSynchronous(false, List.of()))));
+            c.set(c.cd().withDb(c.update(m, m.spec().withSynchronous(false, List.of(), null))));
             noteUnconfirmed(c, m);
+            SynchronousGuarantee.track(c, c.input.dbs().get(m.uid()), m.uid());
             return;
         }
         Set<String> inSync = Set.copyOf(m.status().synchronousStandbys());
@@ -68,8 +69,9 @@ final class SynchronousSet {
                     .orElse(target.get(target.size() - 1));
             target.remove(drop);
         }
-        c.set(c.cd().withDb(c.update(m, m.spec().withSynchronous(true, target))));
+        c.set(c.cd().withDb(c.update(m, m.spec().withSynchronous(true, target, c.spec().synchronousQuorum()))));
         noteUnconfirmed(c, c.cd().dbs().get(m.uid()));
+        SynchronousGuarantee.track(c, c.input.dbs().get(m.uid()), m.uid());
     }
 
     /** Swaps a member the master has not reported in sync for failInterval for a ready standby, if there is one. */

@@ -82,7 +82,7 @@ final class PlannerFixture {
         DB from = dbs.get(fromDb);
         DB.Spec s = from.spec();
         dbs.put(fromDb, new DB(from.uid(), from.generation() + 1, now, new DB.Spec(s.keeperUid(), DB.Role.STANDBY,
-                s.initMode(), DB.FollowConfig.internal(toDb), false, List.of(), s.pgParameters(), s.pgHBA(),
+                s.initMode(), DB.FollowConfig.internal(toDb), false, List.of(), null, s.pgParameters(), s.pgHBA(),
                 s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(), List.of(), List.of(), s.newConfig(),
                 s.pitrConfig(), s.automaticPgRestart()), from.status()));
         master = toDb;
@@ -103,6 +103,13 @@ final class PlannerFixture {
     PlannerFixture noSync(String uid) {
         Keeper k = keepers.get(uid);
         keepers.put(uid, k.withSpec(new Keeper.Spec(k.spec().priority(), false, true, k.spec().admitted())));
+        return this;
+    }
+
+    PlannerFixture noFailover(String uid) {
+        Keeper k = keepers.get(uid);
+        keepers.put(uid, k.withSpec(new Keeper.Spec(k.spec().priority(), true, k.spec().noSync(),
+                k.spec().admitted())));
         return this;
     }
 
@@ -184,7 +191,7 @@ final class PlannerFixture {
         DB n = dbs.get(newMaster);
         DB.Spec s = n.spec();
         DB.Spec ns = new DB.Spec(s.keeperUid(), DB.Role.MASTER, s.initMode(), null, s.synchronousReplication(),
-                s.synchronousStandbys(), s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(),
+                s.synchronousStandbys(), null, s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(),
                 s.usePgRewind(), s.additionalReplicationSlots(), followers, s.newConfig(), s.pitrConfig(),
                 s.automaticPgRestart());
         dbs.put(newMaster, new DB(n.uid(), n.generation(), n.changeTime(), ns, n.status()));
@@ -257,11 +264,20 @@ final class PlannerFixture {
     PlannerFixture synchronous(String masterDb, List<String> specSet, List<String> inSync) {
         DB m = dbs.get(masterDb);
         DB.Spec s = m.spec();
-        DB.Spec ns = s.withSynchronous(true, specSet);
+        DB.Spec ns = s.withSynchronous(true, specSet, spec.effective().synchronousQuorum());
         DB.Status st = m.status();
         dbs.put(masterDb, new DB(m.uid(), m.generation(), m.changeTime(), ns, new DB.Status(st.healthy(),
                 st.currentGeneration(), st.listenAddress(), st.port(), st.systemId(), st.timelineId(), st.walPosition(),
                 st.timelineHistory(), inSync, st.pgParameters(), st.oldestWalFile(), st.notConvergedSince(), null)));
+        return this;
+    }
+
+    /** The master had this synchronous configuration before its current one (see DB.EarlierSynchronousSet). */
+    PlannerFixture earlierSynchronousSet(String masterDb, List<String> members, int quorum, long position) {
+        DB m = dbs.get(masterDb);
+        List<DB.EarlierSynchronousSet> sets = new ArrayList<>(m.status().earlierSynchronousSets());
+        sets.add(new DB.EarlierSynchronousSet(members, members.size(), quorum, m.generation(), position));
+        dbs.put(masterDb, m.withStatus(m.status().withEarlierSynchronousSets(sets)));
         return this;
     }
 
@@ -436,7 +452,7 @@ final class PlannerFixture {
 
     private DB.Spec spec(String keeperUid, DB.Role role, String follows) {
         return new DB.Spec(keeperUid, role, role == DB.Role.MASTER ? DB.InitMode.NEW : DB.InitMode.RESYNC,
-                follows == null ? null : DB.FollowConfig.internal(follows), false, List.of(), Map.of(), List.of(), 20,
+                follows == null ? null : DB.FollowConfig.internal(follows), false, List.of(), null, Map.of(), List.of(), 20,
                 5, false, List.of(), List.of(), null, null, false);
     }
 
