@@ -349,6 +349,12 @@ final class LocalCluster implements AutoCloseable {
             for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
                 Files.copy(log, to.resolve(log.getFileName()));
             }
+            for (Keeper k : keepers.values()) { // PostgreSQL's own log, e.g. why a standby took long to start
+                Path pgLog = k.dataDir().resolve("postgres.log");
+                if (Files.exists(pgLog)) {
+                    Files.copy(pgLog, to.resolve(k.uid() + "-postgres.log"));
+                }
+            }
             LocalCluster.log.info("cluster {}: logs kept in {}", name, to);
         } catch (IOException e) {
             LocalCluster.log.warn("cluster {}: could not keep the logs: {}", name, e.toString());
