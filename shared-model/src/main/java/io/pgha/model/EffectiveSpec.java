@@ -94,11 +94,6 @@ public record EffectiveSpec(
                 Optional.ofNullable(s.backup()));
     }
 
-    /** The number of standbys the master serves directly: maxStandbys, capped per sender. */
-    public int standbyLimit() {
-        return Math.min(maxStandbys, maxStandbysPerSender);
-    }
-
     /**
      * The n of {@code ANY n} the master's synchronous set is to use: minSynchronousStandbys under quorum commit;
      * null when every member confirms (FIRST) or replication is asynchronous.

@@ -69,12 +69,11 @@ class ClusterSpecTest {
         assertThat(defaults.role()).isEqualTo(ClusterSpec.Role.MASTER);
         assertThat(defaults.dbWaitReadyTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(defaults.requestTimeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(defaults.standbyLimit()).isEqualTo(3);
         EffectiveSpec set = read("{\"initMode\":\"existing\",\"existingConfig\":{\"keeperUid\":\"k1\"},"
                 + "\"keeperAdmission\":\"registered\",\"maxStandbys\":2}").effective();
         assertThat(set.initMode()).isEqualTo(ClusterSpec.InitMode.EXISTING);
         assertThat(set.keeperAdmission()).isEqualTo(ClusterSpec.KeeperAdmission.REGISTERED);
-        assertThat(set.standbyLimit()).isEqualTo(2);
+        assertThat(set.maxStandbys()).isEqualTo(2);
     }
 
     @Test

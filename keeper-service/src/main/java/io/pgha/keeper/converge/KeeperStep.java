@@ -28,7 +28,7 @@ import java.util.Set;
  * The keeper's decision, a pure function: {@code (situation) → actions + memory}. One step towards what the
  * cluster data assigns this keeper, in this order: fence an instance without a current assignment; initialize a
  * DB not built yet; start a stopped instance; fix its role (promote, demote); apply configuration (reload, or
- * restart for parameters that need one); a primary's replication slots; report the generation applied. A role
+ * restart for parameters that need one); the replication slots of its followers; report the generation applied. A role
  * change ends the step (the next observation shows its result); the later phases run in the same step. Nothing
  * happens before the sentinel acknowledged this keeper's instance, and a paused cluster gets no restarts.
  * {@link Convergence} carries the actions out; {@code KeeperStepTest} has a scenario for every branch.
@@ -130,9 +130,9 @@ final class KeeperStep {
                     + " need a restart"));
             memory = start(s, db, actions, memory, "parameters changed", true);
         }
-        if (master) {
-            slots(db, obs).ifPresent(actions::add);
-        }
+        // The master's followers and, under cascading, a sending standby's: PostgreSQL creates physical slots on a
+        // standby too, and a standby without followers drops any pgha slot it was left with.
+        slots(db, obs).ifPresent(actions::add);
         if (memory.appliedGeneration() != db.generation()) {
             actions.add(new Applied(db.generation(), db.spec().role(), "generation " + db.generation() + " applied"));
             memory = memory.withApplied(db.generation());

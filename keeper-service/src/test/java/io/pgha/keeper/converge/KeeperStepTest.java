@@ -294,8 +294,18 @@ class KeeperStepTest {
     }
 
     @Test
-    void aStandbyManagesNoSlots() {
-        assertThat(decide(k1RunsStandbyDb2().slots("pgha_db9")).actions()).isEmpty();
+    void aStandbyWithoutFollowersDropsLeftoverSlots() {
+        Slots slots = only(decide(k1RunsStandbyDb2().slots("pgha_db9", "user_slot")), Slots.class);
+        assertThat(slots.create()).isEmpty();
+        assertThat(slots.drop()).containsExactly("pgha_db9");
+    }
+
+    @Test
+    void aCascadingStandbyKeepsSlotsForItsFollowers() {
+        Slots slots = only(decide(k1RunsStandbyDb2().followers("db3").slots("pgha_db9")), Slots.class);
+        assertThat(slots.create()).containsExactly("pgha_db3");
+        assertThat(slots.drop()).containsExactly("pgha_db9");
+        assertThat(decide(k1RunsStandbyDb2().followers("db3").slots("pgha_db3")).actions()).isEmpty();
     }
 
     @Test

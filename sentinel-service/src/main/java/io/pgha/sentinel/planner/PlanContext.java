@@ -151,7 +151,7 @@ final class PlanContext {
                 master && spec.synchronousReplication(), master ? sync : List.of(),
                 master ? spec.synchronousQuorum() : null, spec.pgParameters(),
                 spec.pgHBA(), spec.maxStandbys(), spec.additionalWalSenders(), spec.usePgRewind(),
-                master ? spec.additionalMasterReplicationSlots() : List.of(), master ? followers : List.of(),
+                master ? spec.additionalMasterReplicationSlots() : List.of(), followers,
                 init == DB.InitMode.NEW ? spec.newConfig() : null,
                 init == DB.InitMode.PITR ? spec.pitrConfig() : null, spec.automaticPgRestart());
     }

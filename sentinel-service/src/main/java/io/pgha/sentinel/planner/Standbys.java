@@ -6,15 +6,22 @@ import io.pgha.model.KeeperInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Phase 3d, standbys (only under a promoted, converged, healthy master): drops DBs that can no longer follow it
- * (another system, a forked timeline, stuck unconverged, the WAL they need removed), re-points the others at it
- * once it serves them, keeps within the standby limit, gives free keepers a new standby DB, and records the
- * master's followers (for which it keeps replication slots).
+ * (another system, a forked timeline, stuck unconverged, the WAL they need removed), decides whom each other
+ * standby streams from, keeps within maxStandbys, gives free keepers a new standby DB, and records every sender's
+ * followers (for which it keeps replication slots).
+ *
+ * <p>Cascading: the master serves at most maxStandbysPerSender standbys itself — always the synchronous ones —
+ * and each further standby streams from a healthy direct standby with room (each sender within the same limit),
+ * so that five keepers with the defaults all get a DB. A standby whose sender fails is re-pointed to another
+ * sender, or to the master when it has room. One level only: a sender follows the master.
  */
 final class Standbys {
     private Standbys() {
@@ -26,7 +33,6 @@ final class Standbys {
             return;
         }
         DB m = masterDb.get();
-        List<String> pending = new ArrayList<>();
         for (DB db : List.copyOf(c.cd().dbs().values())) {
             if (db.uid().equals(m.uid())) {
                 continue;
@@ -38,36 +44,146 @@ final class Standbys {
             if (invalid.isPresent()) {
                 c.set(c.cd().withoutDb(db.uid()));
                 c.event(new PlanEvent.DbRemoved(db.uid(), db.spec().keeperUid(), invalid.get()));
-                continue;
             }
-            boolean follows = db.spec().followConfig() != null && m.uid().equals(db.spec().followConfig().dbUid());
-            if (!follows && !m.spec().followers().contains(db.uid())) {
-                // A standby re-pointed before the master made its slot fails to stream and retries only after
-                // wal_retrieve_retry_interval (5 s), holding synchronous commits that long: first the master gets
-                // it as a follower (and creates the slot), then, once converged on that, it is re-pointed.
-                pending.add(db.uid());
-                continue;
-            }
-            c.set(c.cd().withDb(c.refresh(db, DB.Role.STANDBY, m.uid(), List.of(), List.of())));
         }
-        int limit = c.spec().standbyLimit();
-        removeExcess(c, m, limit);
+        removeExcess(c, m, c.spec().maxStandbys());
+        Map<String, String> target = senders(c, m);
         for (Keeper k : c.eligibleKeepers()) {
-            if (c.standbysOf(m).size() + pending.size() >= limit) {
+            if (target.size() >= c.spec().maxStandbys()) {
+                break;
+            }
+            Optional<String> sender = withRoom(c, m, target, null);
+            if (sender.isEmpty()) {
                 break;
             }
             if (c.cd().dbOfKeeper(k.uid()).isEmpty()) {
                 DB db = new DB(c.ids.next(), 1, c.now, c.dbSpec(k.uid(), DB.Role.STANDBY, DB.InitMode.RESYNC,
-                        m.uid(), List.of(), List.of()), null);
+                        sender.get(), List.of(), List.of()), null);
                 c.set(c.cd().withDb(db));
-                c.event(new PlanEvent.DbAssigned(db.uid(), k.uid(), "new standby of " + m.uid()));
+                target.put(db.uid(), sender.get());
+                c.event(new PlanEvent.DbAssigned(db.uid(), k.uid(), "new standby of " + sender.get()));
             }
         }
+        // Followers of X: those streaming from X now, and those to be pointed at X. A standby is re-pointed only
+        // once its new sender has it among its followers and converged on that (made its slot): pointed earlier,
+        // its WAL receiver fails on the missing slot and retries only after wal_retrieve_retry_interval (5 s),
+        // holding synchronous commits that long.
+        Map<String, List<String>> followers = new HashMap<>();
+        Map<String, String> follow = new HashMap<>();
+        for (Map.Entry<String, String> e : target.entrySet()) {
+            DB db = c.cd().dbs().get(e.getKey());
+            String now = db.spec().followConfig() == null ? null : db.spec().followConfig().dbUid();
+            DB to = c.cd().dbs().get(e.getValue());
+            boolean ready = e.getValue().equals(now) || to.spec().followers().contains(db.uid()) && to.converged();
+            follow.put(db.uid(), ready ? e.getValue() : now);
+            followers.computeIfAbsent(e.getValue(), x -> new ArrayList<>()).add(db.uid());
+            if (!ready && now != null && c.cd().dbs().containsKey(now)) {
+                followers.computeIfAbsent(now, x -> new ArrayList<>()).add(db.uid());
+            }
+        }
+        for (String uid : target.keySet()) {
+            DB db = c.cd().dbs().get(uid);
+            c.set(c.cd().withDb(c.refresh(db, DB.Role.STANDBY, follow.get(uid), List.of(),
+                    sorted(followers.get(uid)))));
+        }
         DB master = c.cd().dbs().get(m.uid());
-        List<String> followers = Stream.concat(c.standbysOf(master).stream().map(DB::uid), pending.stream())
-                .sorted().toList();
         c.set(c.cd().withDb(c.refresh(master, DB.Role.MASTER, null, master.spec().synchronousStandbys(),
-                followers)));
+                sorted(followers.get(m.uid())))));
+    }
+
+    /**
+     * Whom each standby is to stream from: the synchronous ones and, up to maxStandbysPerSender, those not
+     * cascaded now (from the master, or from the master a failover replaced) from the master; every other one from the sender it follows when that still may serve it,
+     * else from a sender with room; one with nowhere to go keeps following what it follows.
+     */
+    private static Map<String, String> senders(PlanContext c, DB m) {
+        int perSender = c.spec().maxStandbysPerSender();
+        List<DB> standbys = new ArrayList<>(c.cd().dbs().values().stream()
+                .filter(d -> !d.uid().equals(m.uid()) && d.spec().role() == DB.Role.STANDBY).toList());
+        standbys.sort(preference(c, m));
+        Map<String, String> target = new LinkedHashMap<>();
+        for (DB d : standbys) {
+            if (m.spec().synchronousStandbys().contains(d.uid())) {
+                target.put(d.uid(), m.uid());
+            }
+        }
+        for (DB d : standbys) {
+            if (!target.containsKey(d.uid()) && !cascaded(c, d) && count(target, m.uid()) < perSender) {
+                target.put(d.uid(), m.uid());
+            }
+        }
+        for (DB d : standbys) {
+            if (target.containsKey(d.uid())) {
+                continue;
+            }
+            String now = d.spec().followConfig() == null ? null : d.spec().followConfig().dbUid();
+            if (now != null && !now.equals(m.uid()) && m.uid().equals(target.get(now))
+                    && maySend(c, c.cd().dbs().get(now), false) && count(target, now) < perSender) {
+                target.put(d.uid(), now);
+                continue;
+            }
+            // A re-point under way: the sender already has it among its followers (and is converging on that).
+            Optional<String> moving = target.entrySet().stream()
+                    .filter(e -> e.getValue().equals(m.uid()) && !e.getKey().equals(now))
+                    .map(e -> c.cd().dbs().get(e.getKey()))
+                    .filter(x -> x.spec().followers().contains(d.uid()) && maySend(c, x, false)
+                            && count(target, x.uid()) < perSender)
+                    .map(DB::uid).findFirst();
+            Optional<String> sender = moving.isPresent() ? moving : withRoom(c, m, target, d.uid());
+            target.put(d.uid(), sender.orElse(now != null && c.cd().dbs().containsKey(now) ? now : m.uid()));
+        }
+        return target;
+    }
+
+    /** A sender with room for one more standby: the master, else the ready direct standby with fewest followers. */
+    private static Optional<String> withRoom(PlanContext c, DB m, Map<String, String> target, String standby) {
+        int perSender = c.spec().maxStandbysPerSender();
+        if (count(target, m.uid()) < perSender) {
+            return Optional.of(m.uid());
+        }
+        return target.entrySet().stream()
+                .filter(e -> e.getValue().equals(m.uid()) && !e.getKey().equals(standby))
+                .map(e -> c.cd().dbs().get(e.getKey()))
+                .filter(d -> maySend(c, d, true) && count(target, d.uid()) < perSender)
+                .min(Comparator.comparingLong((DB d) -> count(target, d.uid())).thenComparing(DB::uid))
+                .map(DB::uid);
+    }
+
+    /**
+     * A standby that may serve others: its keeper not failed and its PostgreSQL running; to take a new follower
+     * ({@code ready}) also healthy and converged — an existing follower is not moved on one bad observation.
+     */
+    private static boolean maySend(PlanContext c, DB d, boolean ready) {
+        Keeper k = d == null ? null : c.keeperOf(d);
+        if (k == null || !k.status().healthy() || k.status().forceFail()) {
+            return false;
+        }
+        if (ready) {
+            return d.status().healthy() && d.converged();
+        }
+        return d.status().healthy() || c.report(d).map(KeeperInfo.PostgresState::running).orElse(false);
+    }
+
+    /** Synchronous standbys first, then the highest priority, then the most advanced, then uid. */
+    private static Comparator<DB> preference(PlanContext c, DB m) {
+        return Comparator.comparing((DB d) -> !m.spec().synchronousStandbys().contains(d.uid()))
+                .thenComparing(Comparator.comparingInt(c::priority).reversed())
+                .thenComparing(Comparator.comparingLong((DB d) -> d.status().walPosition()).reversed())
+                .thenComparing(DB::uid);
+    }
+
+    /** Streams from another standby (not from the master, nor from a master that was replaced). */
+    private static boolean cascaded(PlanContext c, DB d) {
+        DB from = d.spec().followConfig() == null ? null : c.cd().dbs().get(d.spec().followConfig().dbUid());
+        return from != null && from.spec().role() == DB.Role.STANDBY;
+    }
+
+    private static long count(Map<String, String> target, String sender) {
+        return target.values().stream().filter(sender::equals).count();
+    }
+
+    private static List<String> sorted(List<String> uids) {
+        return uids == null ? List.of() : uids.stream().distinct().sorted().toList();
     }
 
     private static Optional<String> invalidStandby(PlanContext c, DB m, DB db) {
@@ -84,12 +200,15 @@ final class Standbys {
         if (k.status().healthy() && c.unconvergedFor(db).compareTo(limit) > 0) {
             return Optional.of("did not converge within " + limit.toSeconds() + " s");
         }
+        // Judged against the sender it streams from: a cascading standby keeps WAL for its followers.
+        DB sender = db.spec().followConfig() == null ? m
+                : c.cd().dbs().getOrDefault(db.spec().followConfig().dbUid(), m);
         long needed = neededWal(s, c.report(db).orElse(null));
-        if (k.status().healthy() && m.status().oldestWalFile() != null
-                && needed < walFileStart(m.status().oldestWalFile())) {
-            return Optional.of("the WAL it needs was removed from the master (needs "
-                    + String.format("%X/%X", needed >>> 32, needed & 0xFFFFFFFFL)
-                    + ", the master's oldest WAL file is " + m.status().oldestWalFile() + ")");
+        if (k.status().healthy() && sender.status().oldestWalFile() != null
+                && needed < walFileStart(sender.status().oldestWalFile())) {
+            return Optional.of("the WAL it needs was removed from " + (sender == m ? "the master" : sender.uid())
+                    + " (needs " + String.format("%X/%X", needed >>> 32, needed & 0xFFFFFFFFL)
+                    + ", its oldest WAL file is " + sender.status().oldestWalFile() + ")");
         }
         return Optional.empty();
     }
@@ -129,19 +248,18 @@ final class Standbys {
                 .anyMatch(e -> db.status().walPosition() > e.switchPoint());
     }
 
-    /** Keeps the synchronous standbys first, then the highest priority, then the most advanced. */
+    /** Keeps at most {@code limit} standbys: the synchronous ones first, then by {@link #preference}. */
     private static void removeExcess(PlanContext c, DB m, int limit) {
-        List<DB> standbys = new ArrayList<>(c.standbysOf(m));
+        List<DB> standbys = new ArrayList<>(c.cd().dbs().values().stream()
+                .filter(d -> !d.uid().equals(m.uid()) && d.spec().role() == DB.Role.STANDBY).toList());
         if (standbys.size() <= limit) {
             return;
         }
-        standbys.sort(Comparator.comparing((DB d) -> !m.spec().synchronousStandbys().contains(d.uid()))
-                .thenComparing(Comparator.comparingInt(c::priority).reversed())
-                .thenComparing(Comparator.comparingLong((DB d) -> d.status().walPosition()).reversed()));
+        standbys.sort(preference(c, m));
         for (DB extra : standbys.subList(limit, standbys.size())) {
             c.set(c.cd().withoutDb(extra.uid()));
             c.event(new PlanEvent.DbRemoved(extra.uid(), extra.spec().keeperUid(),
-                    "more than " + limit + " standbys (maxStandbys/maxStandbysPerSender)"));
+                    "more than " + limit + " standbys (maxStandbys)"));
         }
     }
 

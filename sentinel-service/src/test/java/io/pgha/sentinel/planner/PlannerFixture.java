@@ -215,6 +215,13 @@ final class PlannerFixture {
         return this;
     }
 
+    /** The DB's spec names these followers (it creates their replication slots). */
+    PlannerFixture followers(String dbUid, List<String> followers) {
+        DB d = dbs.get(dbUid);
+        dbs.put(dbUid, new DB(d.uid(), d.generation(), d.changeTime(), withFollowers(d.spec(), followers), d.status()));
+        return this;
+    }
+
     PlannerFixture wal(String dbUid, long position) {
         DB d = dbs.get(dbUid);
         DB.Status s = d.status();

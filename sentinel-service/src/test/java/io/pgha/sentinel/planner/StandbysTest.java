@@ -64,12 +64,94 @@ class StandbysTest {
                 scenario("a streaming standby is kept even when its last report is behind the oldest WAL file",
                         () -> threeNodes().wal("db2", 10_000_000).oldestWal("db1", "000000010000000000000005"),
                         p -> assertThat(p.next().dbs()).containsKeys("db2", "db3")),
-                scenario("a lowered maxStandbysPerSender removes a standby",
+                scenario("a lowered maxStandbysPerSender cascades a standby from another (once it is its follower)",
                         () -> threeNodes().spec("{\"maxStandbysPerSender\":1}").wal("db3", 90_000_000),
                         p -> {
-                            assertThat(p.next().dbs()).containsKeys("db1", "db2").doesNotContainKey("db3");
+                            assertThat(p.next().dbs()).containsKeys("db1", "db2", "db3");
+                            // db3 still streams from db1 (which keeps its slot) until db2 made one for it.
+                            assertThat(db(p, "db1").spec().followers()).containsExactly("db2", "db3");
+                            assertThat(db(p, "db2").spec().followers()).containsExactly("db3");
+                            assertThat(db(p, "db3").spec().followConfig().dbUid()).isEqualTo("db1");
+                        }),
+                scenario("cascading: re-pointed once its new sender converged with it as a follower",
+                        () -> threeNodes().spec("{\"maxStandbysPerSender\":1}").wal("db3", 90_000_000)
+                                .followers("db2", List.of("db3")),
+                        p -> {
+                            assertThat(db(p, "db3").spec().followConfig().dbUid()).isEqualTo("db2");
                             assertThat(db(p, "db1").spec().followers()).containsExactly("db2");
                         }),
+                scenario("cascading: five keepers with the defaults all get a DB, none sender over 3 followers",
+                        () -> aCluster().keeper("k1").keeper("k2").keeper("k3").keeper("k4").keeper("k5")
+                                .master("db1", "k1").standby("db2", "k2").standby("db3", "k3").standby("db4", "k4"),
+                        p -> {
+                            DB fifth = p.next().dbOfKeeper("k5").orElseThrow();
+                            assertThat(fifth.spec().followConfig().dbUid()).isIn("db2", "db3", "db4");
+                            assertThat(db(p, fifth.spec().followConfig().dbUid()).spec().followers())
+                                    .containsExactly(fifth.uid());
+                            assertThat(db(p, "db1").spec().followers()).containsExactly("db2", "db3", "db4");
+                        }),
+                scenario("cascading: maxStandbysPerSender 2 over five keepers: two direct, two cascaded, one each",
+                        () -> aCluster().spec("{\"maxStandbysPerSender\":2}").keeper("k1").keeper("k2")
+                                .keeper("k3").keeper("k4").keeper("k5").master("db1", "k1").standby("db2", "k2")
+                                .standby("db3", "k3").standby("db4", "k4", "db2").standby("db5", "k5", "db3"),
+                        p -> {
+                            assertThat(db(p, "db1").spec().followers()).containsExactly("db2", "db3");
+                            assertThat(db(p, "db2").spec().followers()).containsExactly("db4");
+                            assertThat(db(p, "db3").spec().followers()).containsExactly("db5");
+                            assertThat(db(p, "db4").spec().followConfig().dbUid()).isEqualTo("db2");
+                            assertThat(db(p, "db5").spec().followConfig().dbUid()).isEqualTo("db3");
+                        }),
+                scenario("cascading: a sender's keeper failed: its follower moves to another sender with room",
+                        () -> aCluster().spec("{\"maxStandbysPerSender\":2}").keeper("k1").keeper("k2")
+                                .keeper("k3").keeper("k4").keeper("k5").master("db1", "k1").standby("db2", "k2")
+                                .standby("db3", "k3").standby("db4", "k4", "db2").standby("db5", "k5", "db3")
+                                .failedKeeper("k3", 10),
+                        p -> {
+                            assertThat(db(p, "db2").spec().followers()).containsExactly("db4", "db5");
+                            assertThat(db(p, "db3").spec().followers()).containsExactly("db5");
+                            assertThat(db(p, "db5").spec().followConfig().dbUid()).isEqualTo("db3");
+                        }),
+                scenario("cascading: a re-point under way stays on course while its new sender converges on it",
+                        () -> aCluster().spec("{\"maxStandbysPerSender\":2}").keeper("k1").keeper("k2")
+                                .keeper("k3").keeper("k4").keeper("k5").master("db1", "k1").standby("db2", "k2")
+                                .standby("db3", "k3").standby("db4", "k4", "db3").standby("db5", "k5", "db3")
+                                .failedKeeper("k3", 10).followers("db2", List.of("db4", "db5"))
+                                .notConverged("db2", 1),
+                        p -> {
+                            assertThat(db(p, "db2").spec().followers()).containsExactly("db4", "db5");
+                            assertThat(db(p, "db4").spec().followConfig().dbUid()).isEqualTo("db3");
+                        }),
+                scenario("cascading: a synchronous standby always follows the master directly",
+                        () -> aCluster().spec("{\"maxStandbysPerSender\":1,\"synchronousReplication\":true}")
+                                .keeper("k1").keeper("k2").keeper("k3").master("db1", "k1").standby("db2", "k2")
+                                .standby("db3", "k3").synchronous("db1", List.of("db3"), List.of("db3")),
+                        p -> {
+                            assertThat(db(p, "db1").spec().followers()).containsExactly("db2", "db3");
+                            assertThat(db(p, "db3").spec().followers()).containsExactly("db2");
+                            assertThat(db(p, "db2").spec().followConfig().dbUid()).isEqualTo("db1");
+                        }),
+                scenario("cascading: a cascaded standby is no failover candidate",
+                        () -> aCluster().spec("{\"maxStandbysPerSender\":1}").keeper("k1").keeper("k2")
+                                .keeper("k3").master("db1", "k1").standby("db2", "k2").standby("db3", "k3", "db2")
+                                .wal("db3", 100_000_100).keeperGone("k1", 5),
+                        p -> {
+                            assertThat(master(p)).isEqualTo("db2");
+                            assertThat(db(p, "db3").spec().followConfig().dbUid()).isEqualTo("db2");
+                        }),
+                scenario("cascading after a failover: the old master's direct standbys stay direct, theirs stay",
+                        () -> aCluster().spec("{\"maxStandbysPerSender\":2}").keeper("k1").keeper("k2")
+                                .keeper("k3").keeper("k4").keeper("k5").master("db1", "k1").standby("db2", "k2")
+                                .standby("db3", "k3").standby("db4", "k4", "db2").standby("db5", "k5", "db3")
+                                .promotedAfterFailover("db2", "db1", List.of("db4")),
+                        p -> {
+                            assertThat(db(p, "db2").spec().followers()).containsExactly("db3", "db4");
+                            assertThat(db(p, "db3").spec().followers()).containsExactly("db5");
+                            assertThat(db(p, "db5").spec().followConfig().dbUid()).isEqualTo("db3");
+                            assertThat(db(p, "db4").spec().followConfig().dbUid()).isEqualTo("db2");
+                        }),
+                scenario("more standbys than maxStandbys: the extra one is removed",
+                        () -> threeNodes().spec("{\"maxStandbys\":1}").wal("db3", 90_000_000),
+                        p -> assertThat(p.next().dbs()).containsKeys("db1", "db2").doesNotContainKey("db3")),
                 scenario("a spec change reaches every DB with a new generation",
                         () -> threeNodes().spec("{\"pgParameters\":{\"work_mem\":\"8MB\"}}"),
                         p -> assertThat(p.next().dbs().values()).allMatch(d -> d.spec().pgParameters()
