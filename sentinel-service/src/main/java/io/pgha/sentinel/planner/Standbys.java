@@ -93,7 +93,8 @@ final class Standbys {
 
     /**
      * Whom each standby is to stream from: the synchronous ones and, up to maxStandbysPerSender, those not
-     * cascaded now (from the master, or from the master a failover replaced) from the master; every other one from the sender it follows when that still may serve it,
+     * cascaded now (following the master, or the master a failover replaced) from the master; every other one
+     * from the sender it follows while that may still serve it, else from the sender a re-point is under way to,
      * else from a sender with room; one with nowhere to go keeps following what it follows.
      */
     private static Map<String, String> senders(PlanContext c, DB m) {
