@@ -259,6 +259,55 @@ class AdminApiTest {
     }
 
     @Test
+    void promoteTurnsAStandbyClusterIntoOneOfItsOwnAndIsRefusedOtherwise() throws Exception {
+        long rev = revision();
+        Answer notStandby = op("POST", "/api/v1/cluster/promote", null);
+        assertProblem(notStandby, 409);
+        assertThat(notStandby.body()).contains("not a standby cluster");
+        assertThat(revision()).isEqualTo(rev);
+
+        ClusterData cd = baselineCluster();
+        ClusterSpec standby = ClusterSpec.empty().withRole("standby",
+                new ClusterSpec.StandbyConfig("host=10.1.0.1 port=5432 user=repluser", "dr_site", null));
+        store.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(cd.withCluster(cd.cluster().withSpec(standby,
+                Instant.parse("2026-01-02T00:00:00Z")))));
+        Answer view = call("GET", "/api/v1/cluster", VIEWER, null);
+        assertThat(view.body()).contains("\"standbyCluster\":{\"primaryConninfo\":\"host=10.1.0.1 port=5432"
+                + " user=repluser\",\"primarySlotName\":\"dr_site\",\"standbyLeader\":\"db1\",\"streaming\":false");
+        rev = revision();
+        Answer invalid = op("PATCH", "/api/v1/cluster/spec", "{\"role\":\"master\",\"maxStandbys\":0}");
+        assertProblem(invalid, 400);
+        assertThat(revision()).isEqualTo(rev);
+
+        Answer promoted = op("POST", "/api/v1/cluster/promote", null);
+        assertThat(promoted.status()).as(promoted.body()).isEqualTo(200);
+        assertThat(promoted.body()).contains("\"role\":\"master\"", "\"standbyLeader\":\"db1\"");
+        assertThat(stored().cluster().spec().role()).isEqualTo("master");
+        assertThat(stored().cluster().spec().standbyConfig()).isNull();
+        assertProblem(op("POST", "/api/v1/cluster/promote", null), 409);
+
+        // Back to a standby cluster: refused by name, the store unchanged.
+        rev = revision();
+        Answer back = op("PATCH", "/api/v1/cluster/spec", "{\"role\":\"standby\",\"standbyConfig\":"
+                + "{\"primaryConninfo\":\"host=10.1.0.1\"}}");
+        assertProblem(back, 400);
+        assertThat(back.body()).contains("\"field\":\"role\"", "cannot become a standby cluster");
+        assertThat(revision()).isEqualTo(rev);
+    }
+
+    @Test
+    void patchingRoleMasterPromotesAStandbyClusterAndDropsItsUpstream() throws Exception {
+        ClusterData cd = baselineCluster();
+        store.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(cd.withCluster(cd.cluster().withSpec(ClusterSpec.empty()
+                .withRole("standby", new ClusterSpec.StandbyConfig("host=a", null, null)),
+                Instant.parse("2026-01-02T00:00:00Z")))));
+        Answer patched = op("PATCH", "/api/v1/cluster/spec", "{\"role\":\"master\"}");
+        assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+        assertThat(stored().cluster().spec().role()).isEqualTo("master");
+        assertThat(stored().cluster().spec().standbyConfig()).isNull();
+    }
+
+    @Test
     void pauseAndResume() throws Exception {
         assertThat(op("POST", "/api/v1/cluster/pause", null).body()).contains("\"paused\":true");
         assertThat(stored().cluster().status().paused()).isTrue();

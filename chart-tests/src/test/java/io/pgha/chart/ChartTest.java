@@ -105,7 +105,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml", "backup-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml", "standby-values.yaml"})
     void lintsStrictlyAndEveryRenderedObjectIsValidAgainstTheKubernetesSchemas(String values) {
         List<String> lint = new ArrayList<>(List.of(Chart.helm(), "lint", "--strict", Chart.DIR.toString()));
         if (values != null) {
@@ -136,7 +136,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml", "backup-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml", "standby-values.yaml"})
     void everyServiceGetsTheSettingsItRequiresBoundAsSpringBootBindsTheEnvironment(String values) {
         Rendered r = Chart.rendered(values);
         List<Map<String, Object>> containers = pghaContainers(r);
@@ -182,7 +182,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml", "backup-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml", "standby-values.yaml"})
     void probesUseTheActuatorGroupsOnEachServicesOwnPort(String values) {
         Rendered r = Chart.rendered(values);
         for (Map<String, Object> c : pghaContainers(r)) {
@@ -237,7 +237,7 @@ class ChartTest {
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"external-etcd-values.yaml", "consul-values.yaml", "minimal-values.yaml",
-            "monitoring-values.yaml", "backup-values.yaml"})
+            "monitoring-values.yaml", "backup-values.yaml", "standby-values.yaml"})
     void secretsReachTheServicesAsFilesNeverAsEnvironmentValues(String values) {
         Rendered r = Chart.rendered(values);
         for (Map<String, Object> w : r.workloads()) {
@@ -362,6 +362,28 @@ class ChartTest {
         assertThat(setting(sharedKeeper, "pgha.keeper.backup.secret-dir")).isEmpty();
         assertThat(JsonCodec.readSubmitted(Y.str(Chart.rendered(null).get("ConfigMap", "demo-pgha-cluster-spec"),
                 "data", "cluster-spec.json"), ClusterSpec.class, "spec").backup()).as("off by default").isNull();
+    }
+
+    @Test
+    void aStandbyClusterGetsItsSpecAndTheUpstreamPasswordAsAFile() {
+        Rendered r = Chart.rendered("standby-values.yaml");
+        String json = Y.str(r.get("ConfigMap", "demo-pgha-cluster-spec"), "data", "cluster-spec.json");
+        ClusterSpec spec = JsonCodec.readSubmitted(json, ClusterSpec.class, "cluster-spec.json");
+        assertThat(spec.validateSubmission()).isEmpty();
+        assertThat(spec.role()).isEqualTo("standby");
+        assertThat(spec.standbyConfig().primarySlotName()).isEqualTo("dr_site");
+        Map<String, Object> keeperPod = Y.map(workloadOf(r, "keeper-service"), "spec", "template", "spec");
+        Map<String, Object> keeper = container(workloadOf(r, "keeper-service"));
+        assertThat(setting(keeper, "pgha.keeper.standby.password-file"))
+                .contains("/etc/pgha/standby/replication-password");
+        assertThat(Y.list(keeper, "volumeMounts")).anySatisfy(m -> {
+            assertThat(m.get("mountPath")).isEqualTo("/etc/pgha/standby");
+            assertThat(m.get("readOnly")).isEqualTo(true);
+        });
+        assertThat(Y.list(keeperPod, "volumes")).anySatisfy(v -> assertThat(Y.str(v, "secret", "secretName"))
+                .isEqualTo("place-a-replication"));
+        assertThat(setting(container(workloadOf(Chart.rendered(null), "keeper-service")),
+                "pgha.keeper.standby.password-file")).as("none by default").isEmpty();
     }
 
     @Test

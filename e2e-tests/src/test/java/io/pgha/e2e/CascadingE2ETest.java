@@ -47,7 +47,7 @@ class CascadingE2ETest {
         awaitStreamingTree(cluster.keepers.values().stream().toList());
         LocalCluster.awaitExec(proxy.sql(), "CREATE TABLE t (id int)", Duration.ofSeconds(30));
         proxy.sql().exec("INSERT INTO t VALUES (1)");
-        awaitRow(cluster.keepers.values().stream().toList(), 1);
+        LocalCluster.awaitRow(cluster.keepers.values().stream().toList(), 1);
 
         // Kill a standby that sends to others: its followers move to another sender and keep replicating.
         ClusterData cd = cluster.clusterData().orElseThrow();
@@ -60,7 +60,7 @@ class CascadingE2ETest {
         List<LocalCluster.Keeper> alive = cluster.keepers.values().stream().filter(k -> k != killed).toList();
         awaitStreamingTree(alive);
         proxy.sql().exec("INSERT INTO t VALUES (2)");
-        awaitRow(alive, 2);
+        LocalCluster.awaitRow(alive, 2);
         ClusterData after = cluster.clusterData().orElseThrow();
         for (String uid : orphans) {
             assertThat(after.dbs().get(uid).spec().followConfig().dbUid()).as(uid + "'s sender")
@@ -95,11 +95,4 @@ class CascadingE2ETest {
                 });
     }
 
-    private static void awaitRow(List<LocalCluster.Keeper> keepers, int id) {
-        for (LocalCluster.Keeper k : keepers) {
-            await(k.uid() + " has row " + id).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .ignoreExceptions().until(() -> k.sql().value("SELECT count(*) FROM t WHERE id = " + id)
-                            .equals("1"));
-        }
-    }
 }

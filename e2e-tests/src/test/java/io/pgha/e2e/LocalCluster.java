@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
 final class LocalCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
     static final String SUPERUSER_PASSWORD = "e2e-su";
+    /** The replication role's password on every keeper the fixture starts. */
+    static final String REPLICATION_PASSWORD = "e2e-repl";
 
     final String name;
     final ClusterStore store;
@@ -120,6 +122,13 @@ final class LocalCluster implements AutoCloseable {
 
     private Map<String, String> keeperEnvironment = Map.of();
 
+    /** Command-line arguments the next keepers get besides the fixture's own (e.g. {@code --pgha.keeper.standby.*}). */
+    void keeperArguments(List<String> args) {
+        keeperArguments = List.copyOf(args);
+    }
+
+    private List<String> keeperArguments = List.of();
+
     /** A service jar built by its module, as a process with its log in the cluster's folder (on lab node). */
     private ManagedProcess service(String name, String module, List<String> args, int node) {
         return service(name, module, args, node, Map.of());
@@ -186,10 +195,11 @@ final class LocalCluster implements AutoCloseable {
         args.addAll(List.of("--pgha.keeper.uid=" + uid, "--pgha.keeper.data-dir=" + base.resolve(uid),
                 "--pgha.keeper.pg.listen-address=" + host(node),
                 "--pgha.keeper.pg.port=" + pgPort, "--pgha.keeper.pg.superuser.password=" + SUPERUSER_PASSWORD,
-                "--pgha.keeper.pg.replication.password=e2e-repl"));
+                "--pgha.keeper.pg.replication.password=" + REPLICATION_PASSWORD));
         if ("root".equals(System.getProperty("user.name"))) {
             args.add("--pgha.keeper.pg.os-user=postgres");
         }
+        args.addAll(keeperArguments);
         Keeper k = new Keeper(uid, service(uid, "keeper-service", args, node, keeperEnvironment), base.resolve(uid),
                 pgPort, httpPort,
                 host(node), node);
@@ -307,6 +317,15 @@ final class LocalCluster implements AutoCloseable {
                     client.exec(sql);
                     return true;
                 });
+    }
+
+    /** Waits until every one of {@code keepers} has the row {@code id} of table {@code t} (it replicated there). */
+    static void awaitRow(List<Keeper> keepers, int id) {
+        for (Keeper k : keepers) {
+            await(k.uid() + " has row " + id).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptions().until(() -> k.sql().value("SELECT count(*) FROM t WHERE id = " + id)
+                            .equals("1"));
+        }
     }
 
     Optional<String> leader() {

@@ -42,6 +42,7 @@ class KeeperConfiguration {
     @Bean
     PostgresInstance postgresInstance(KeeperIdentity id, PgCommands commands, KeeperProperties props) {
         Path passFile = PassFile.write(commands, id.dataDir(), props.superuser(), props.replication());
+        PassFile.writeUpstream(commands, id.dataDir(), props.upstreamPassword());
         return new PostgresInstance(commands, id.dataDir().resolve("postgres"), id.dataDir().resolve("postgres.log"),
                 passFile, PG_TIMEOUT);
     }

@@ -15,13 +15,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param priority ≥ 0; 0 = never primary
  * @param noSync   never a synchronous standby
  * @param backup   how this keeper runs pgBackRest when the spec has {@code backup} (docs/backup.md)
+ * @param standby  how this keeper logs in to a standby cluster's upstream (docs/standby-cluster.md)
  */
 @ConfigurationProperties("pgha.keeper")
 public record KeeperProperties(String uid, Path dataDir, @DefaultValue Pg pg, @DefaultValue("1") int priority,
-                               @DefaultValue("false") boolean noSync, @DefaultValue Backup backup) {
+                               @DefaultValue("false") boolean noSync, @DefaultValue Backup backup,
+                               @DefaultValue Standby standby) {
 
     public KeeperProperties {
         backup = backup != null ? backup : new Backup(null, "pgbackrest");
+        standby = standby != null ? standby : new Standby(null, null);
         if (dataDir == null) {
             throw new MissingPropertyException("pgha.keeper.data-dir", "PGHA_KEEPER_DATA_DIR");
         }
@@ -70,6 +73,27 @@ public record KeeperProperties(String uid, Path dataDir, @DefaultValue Pg pg, @D
     public record Backup(Path secretDir, @DefaultValue("pgbackrest") String command) {
         public Backup {
             command = command == null || command.isBlank() ? "pgbackrest" : command;
+        }
+    }
+
+    /**
+     * The password of a standby cluster's upstream (the user is in the spec's {@code standbyConfig.primaryConninfo});
+     * never in the store. Absent: the upstream lets the standby leader in without one (e.g. a certificate).
+     */
+    public record Standby(String password, String passwordFile) {
+        @Override
+        public String toString() {
+            return "Standby[password " + (password != null || passwordFile != null ? "given" : "none") + "]";
+        }
+    }
+
+    /** The upstream's password from {@code pgha.keeper.standby.password(-file)}; empty when neither is set. */
+    public java.util.Optional<String> upstreamPassword() {
+        try {
+            return Secrets.read("pgha.keeper.standby.password", standby.password(), standby.passwordFile());
+        } catch (IllegalArgumentException e) {
+            throw new StartupFailure(e.getMessage(), "Give pgha.keeper.standby.password-file a non-empty secret, or"
+                    + " leave it out when the upstream needs no password.");
         }
     }
 

@@ -19,7 +19,7 @@ class KeeperIdentityTest {
     private static KeeperProperties props(String uid, Path dataDir) {
         return new KeeperProperties(uid, dataDir, new KeeperProperties.Pg(null, "127.0.0.1", 5432, null, null, null,
                 new KeeperProperties.Credentials(null, "su", null),
-                new KeeperProperties.Credentials(null, "repl", null)), 1, false, null);
+                new KeeperProperties.Credentials(null, "repl", null)), 1, false, null, null);
     }
 
     private static final PgCommands NO_OS_USER = new PgCommands(Path.of("/usr/bin"), null);
@@ -71,26 +71,42 @@ class KeeperIdentityTest {
         Path empty = Files.writeString(dir.resolve("empty"), "");
         KeeperProperties fromFile = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials("admin", null, pw.toString()),
-                new KeeperProperties.Credentials(null, "r", null)), 1, false, null);
+                new KeeperProperties.Credentials(null, "r", null)), 1, false, null, null);
         assertThat(fromFile.superuser()).isEqualTo(new KeeperProperties.Role("admin", "s3cret"));
         assertThat(fromFile.superuser().toString()).doesNotContain("s3cret");
 
         KeeperProperties emptyFile = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials(null, null, empty.toString()),
-                new KeeperProperties.Credentials(null, "r", null)), 1, false, null);
+                new KeeperProperties.Credentials(null, "r", null)), 1, false, null, null);
         assertThatThrownBy(emptyFile::superuser).isInstanceOf(StartupFailure.class).hasMessageContaining("empty");
 
         KeeperProperties missing = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials(null, null, null),
-                new KeeperProperties.Credentials(null, "r", null)), 1, false, null);
+                new KeeperProperties.Credentials(null, "r", null)), 1, false, null, null);
         assertThatThrownBy(missing::superuser).isInstanceOf(MissingPropertyException.class)
                 .hasMessageContaining("pgha.keeper.pg.superuser.password");
 
         KeeperProperties sameUser = new KeeperProperties("k1", dir, new KeeperProperties.Pg(null, "127.0.0.1", 5432,
                 null, null, null, new KeeperProperties.Credentials("postgres", "a", null),
-                new KeeperProperties.Credentials("postgres", "b", null)), 1, false, null);
+                new KeeperProperties.Credentials("postgres", "b", null)), 1, false, null, null);
         assertThatThrownBy(sameUser::validateRoles).isInstanceOf(StartupFailure.class)
                 .hasMessageContaining("different passwords");
+    }
+
+    @Test
+    void theUpstreamPasswordOfAStandbyClusterIsOptionalButNeverEmpty() throws Exception {
+        Path pw = Files.writeString(dir.resolve("upstream"), "up:stream\n");
+        Path empty = Files.writeString(dir.resolve("upstream-empty"), "");
+        KeeperProperties base = props("k1", dir);
+        assertThat(base.upstreamPassword()).isEmpty();
+        KeeperProperties fromFile = new KeeperProperties("k1", dir, base.pg(), 1, false, null,
+                new KeeperProperties.Standby(null, pw.toString()));
+        assertThat(fromFile.upstreamPassword()).hasValue("up:stream");
+        assertThat(fromFile.standby().toString()).doesNotContain("up:stream");
+        KeeperProperties emptyFile = new KeeperProperties("k1", dir, base.pg(), 1, false, null,
+                new KeeperProperties.Standby(null, empty.toString()));
+        assertThatThrownBy(emptyFile::upstreamPassword).isInstanceOf(StartupFailure.class)
+                .hasMessageContaining("empty");
     }
 
     @Test

@@ -260,7 +260,7 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             // Followers probe too: a sentinel elected because the leader went down with the master's node has the
             // evidence already, instead of starting to gather it once elected.
             Optional<DB> master = cd == null ? Optional.empty() : cd.masterDb()
-                    .filter(m -> m.spec().role() == DB.Role.MASTER && m.status().listenAddress() != null
+                    .filter(m -> m.spec().leads() && m.status().listenAddress() != null
                             && m.status().port() != null);
             Observations.Sighting seen = master.map(m -> sightings.get(m.spec().keeperUid())).orElse(null);
             boolean silent = master.isPresent() && (seen == null || Duration.between(seen.changedAt(),
@@ -382,8 +382,11 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             try {
                 Optional<Versioned<ClusterHistory>> h = repository.history();
                 ClusterHistory current = h.map(Versioned::value).orElse(ClusterHistory.empty());
-                if (!current.entries().isEmpty() && entry.toDbUid()
-                        .equals(current.entries().get(current.entries().size() - 1).toDbUid())) {
+                // Already recorded (a plan retried after a lost CAS): the same DB elected for the same reason. A
+                // standby cluster's promotion elects the DB that already leads, for another reason.
+                ClusterHistory.Entry last = current.entries().isEmpty() ? null
+                        : current.entries().get(current.entries().size() - 1);
+                if (last != null && entry.toDbUid().equals(last.toDbUid()) && entry.reason() == last.reason()) {
                     return;
                 }
                 ClusterHistory next = current.append(entry);

@@ -29,7 +29,9 @@ public record ClusterHistory(int formatVersion, List<Entry> entries) {
     public enum Reason {
         @JsonProperty("init") INIT,
         @JsonProperty("failover") FAILOVER,
-        @JsonProperty("switchover") SWITCHOVER
+        @JsonProperty("switchover") SWITCHOVER,
+        /** A standby cluster became a cluster of its own: its standby leader was promoted. */
+        @JsonProperty("promote") PROMOTE
     }
 
     /**

@@ -76,10 +76,11 @@ public record ClusterSnapshot(ClusterData clusterData, Map<String, KeeperInfo> k
     /**
      * Like {@link #lag(long)}, but only against a master whose keeper reports it running as a primary now: what a
      * keeper's health probe may promise a load balancer (a standby of a master that is down is not "within N
-     * bytes of the master").
+     * bytes of the master"). A standby cluster's standby leader runs in recovery: running is enough there.
      */
     public Optional<Long> liveLag(long replayedPosition) {
-        return master().filter(m -> report(m).filter(pg -> pg.healthy() && !pg.inRecovery()).isPresent())
+        return master().filter(m -> report(m).filter(pg -> pg.healthy()
+                        && (!pg.inRecovery() || m.spec().role() == DB.Role.STANDBY)).isPresent())
                 .flatMap(m -> lag(replayedPosition));
     }
 }

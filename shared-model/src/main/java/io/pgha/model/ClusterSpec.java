@@ -90,6 +90,9 @@ public record ClusterSpec(
     /** Valid PostgreSQL replication slot name. */
     public static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+    /** A libpq conninfo keyword {@code password}. */
+    private static final Pattern CONNINFO_PASSWORD = Pattern.compile("(^|\\s)password\\s*=",
+            Pattern.CASE_INSENSITIVE);
 
     public ClusterSpec {
         additionalMasterReplicationSlots = additionalMasterReplicationSlots == null ? null
@@ -150,6 +153,16 @@ public record ClusterSpec(
                 maxSynchronousStandbys, synchronousMode, additionalWalSenders, additionalMasterReplicationSlots,
                 usePgRewind, initMode, newConfig, existingConfig, pitrConfig, role, standbyConfig, parameters, pgHBA, automaticPgRestart,
                 mergePgParameters, keeperAdmission, backup);
+    }
+
+    /** A copy that is a cluster of its own ({@code master}) or follows {@code standbyConfig} ({@code standby}). */
+    public ClusterSpec withRole(String role, StandbyConfig standbyConfig) {
+        return new ClusterSpec(sleepInterval, requestTimeout, failInterval, convergenceTimeout, initTimeout,
+                syncTimeout, dbWaitReadyTimeout, deadKeeperRemovalInterval, proxyCheckInterval, proxyTimeout,
+                maxStandbys, maxStandbysPerSender, maxStandbyLag, synchronousReplication, minSynchronousStandbys,
+                maxSynchronousStandbys, synchronousMode, additionalWalSenders, additionalMasterReplicationSlots,
+                usePgRewind, initMode, newConfig, existingConfig, pitrConfig, role, standbyConfig, pgParameters, pgHBA,
+                automaticPgRestart, mergePgParameters, keeperAdmission, backup);
     }
 
     /** Every problem of the effective spec (this one with defaults), each naming its field; empty when valid. */
@@ -224,12 +237,10 @@ public record ClusterSpec(
     public List<Violation> validateSubmission() {
         ClusterSpec s = withDefaults();
         Validator v = new Validator();
-        // role=standby used to run a primary of its own.
         if ("pitr".equals(s.initMode) && s.pitrConfig != null) {
             s.pitrConfig.validate(v);
         }
-        v.require(!"standby".equals(s.role), "role", "standby (a cluster that follows an external primary) is not"
-                + " implemented in this version; use master");
+        validateStandbyCluster(s, v);
         s.pgParameters.keySet().stream().filter(PgParameters::managed).sorted().forEach(name -> v.fail(
                 "pgParameters." + name, "set by pgha itself (docs/cluster-spec.md lists these); it cannot be"
                         + " overridden"));
@@ -237,6 +248,35 @@ public record ClusterSpec(
         List<Violation> all = new ArrayList<>(validate());
         all.addAll(v.violations());
         return all;
+    }
+
+    /**
+     * A standby cluster's first leader is cloned from the upstream with pg_basebackup over primaryConninfo, and
+     * then streams from it (restoreCommand fills gaps the upstream no longer holds); what this version cannot do
+     * with role=standby is refused here instead of being silently ignored.
+     */
+    private static void validateStandbyCluster(ClusterSpec s, Validator v) {
+        if (!"standby".equals(s.role)) {
+            v.require(s.standbyConfig == null, "standbyConfig", "only used with role standby (a cluster that follows"
+                    + " an external primary); remove it");
+            return;
+        }
+        if (s.standbyConfig != null) {
+            v.require(!isBlank(s.standbyConfig.primaryConninfo()), "standbyConfig.primaryConninfo", "required with"
+                    + " role standby: the standby leader is cloned from the upstream and streams from it");
+            String conninfo = s.standbyConfig.primaryConninfo();
+            // pgha appends its own keywords (passfile, application_name), which only the key=value form takes.
+            v.require(conninfo == null || !conninfo.strip().matches("(?i)postgres(ql)?://.*"),
+                    "standbyConfig.primaryConninfo", "must be in key=value form (host=… port=… user=…), not a URI");
+            v.require(conninfo == null || !CONNINFO_PASSWORD.matcher(conninfo).find(),
+                    "standbyConfig.primaryConninfo", "must not carry a password: the store is readable by every"
+                            + " service; each keeper reads it from pgha.keeper.standby.password-file");
+        }
+        v.require("new".equals(s.initMode), "initMode", "must be new (the default) with role standby: the standby"
+                + " leader is cloned from standbyConfig.primaryConninfo; " + s.initMode + " is not implemented for a"
+                + " standby cluster");
+        v.require(s.backup == null, "backup", "not implemented for a standby cluster in this version: the upstream"
+                + " takes the backups; set it when the cluster is promoted");
     }
 
     /**

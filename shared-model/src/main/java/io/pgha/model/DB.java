@@ -54,6 +54,15 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
         public static FollowConfig internal(String dbUid) {
             return new FollowConfig(Type.INTERNAL, dbUid, null);
         }
+
+        /** Follows the upstream of a standby cluster: the standby leader. */
+        public static FollowConfig external(ClusterSpec.StandbyConfig upstream) {
+            return new FollowConfig(Type.EXTERNAL, null, upstream);
+        }
+
+        public boolean external() {
+            return type == Type.EXTERNAL;
+        }
     }
 
     /**
@@ -89,6 +98,14 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             additionalReplicationSlots = additionalReplicationSlots == null ? List.of()
                     : List.copyOf(additionalReplicationSlots);
             followers = followers == null ? List.of() : List.copyOf(followers);
+        }
+
+        /**
+         * Whether this DB leads its cluster: the master, or a standby cluster's standby leader (a standby that
+         * follows the external upstream and is followed by the cluster's other standbys).
+         */
+        public boolean leads() {
+            return role == Role.MASTER || (followConfig != null && followConfig.external());
         }
 
         // One wither per thing a caller changes, so that nobody re-lists the seventeen components.

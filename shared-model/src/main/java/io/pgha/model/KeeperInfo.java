@@ -38,7 +38,8 @@ public record KeeperInfo(
 
     /**
      * The local PostgreSQL instance as observed by its keeper. {@code streaming}: a standby's WAL receiver is
-     * connected (null from keepers that do not report it).
+     * connected (null from keepers that do not report it). {@code upstream}: whom a standby's WAL receiver streams
+     * from (null while it does not).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PostgresState(
@@ -61,12 +62,33 @@ public record KeeperInfo(
             String oldestWalFile,
             boolean needsRestart,
             Boolean streaming,
-            Archiver archiver) {
+            Archiver archiver,
+            Upstream upstream) {
 
         public PostgresState {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
             syncStandbys = syncStandbys == null ? List.of() : List.copyOf(syncStandbys);
             pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+        }
+
+        /** A state without a WAL receiver's upstream (a primary, or a standby not streaming). */
+        public PostgresState(String dbUid, long generation, boolean running, boolean healthy, boolean inRecovery,
+                             String systemId, long timelineId, List<DB.TimelineHistoryEntry> timelineHistory,
+                             long walPosition, long receivedWalPosition, long replayedWalPosition,
+                             List<String> syncStandbys, String listenAddress, Integer port, String pgVersion,
+                             Map<String, String> pgParameters, String oldestWalFile, boolean needsRestart,
+                             Boolean streaming, Archiver archiver) {
+            this(dbUid, generation, running, healthy, inRecovery, systemId, timelineId, timelineHistory, walPosition,
+                    receivedWalPosition, replayedWalPosition, syncStandbys, listenAddress, port, pgVersion,
+                    pgParameters, oldestWalFile, needsRestart, streaming, archiver, null);
+        }
+
+        /**
+         * How far this standby's replay is behind the end of WAL its upstream last reported; null without an
+         * upstream. A lower bound: the upstream may have written more since its last message.
+         */
+        public Long upstreamLagBytes() {
+            return upstream == null ? null : Math.max(0, upstream.walEnd() - replayedWalPosition);
         }
 
         /** A state without archiver statistics (an instance that did not answer, or one that does not archive). */
@@ -78,8 +100,16 @@ public record KeeperInfo(
                              Boolean streaming) {
             this(dbUid, generation, running, healthy, inRecovery, systemId, timelineId, timelineHistory, walPosition,
                     receivedWalPosition, replayedWalPosition, syncStandbys, listenAddress, port, pgVersion,
-                    pgParameters, oldestWalFile, needsRestart, streaming, null);
+                    pgParameters, oldestWalFile, needsRestart, streaming, null, null);
         }
+    }
+
+    /**
+     * The server a standby's WAL receiver streams from, as {@code pg_stat_wal_receiver} shows it: its host and port,
+     * the end of WAL it last reported ({@code latest_end_lsn}) and when its last message arrived.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Upstream(String host, Integer port, long walEnd, Instant lastMessageTime) {
     }
 
     /**

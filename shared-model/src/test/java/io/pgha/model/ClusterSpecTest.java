@@ -97,8 +97,9 @@ class ClusterSpecTest {
         String json = JsonCodec.write(full);
         assertThat(read(json)).isEqualTo(full);
         assertThat(full.validate()).isEmpty();
-        // role=standby is refused when submitted until standby clusters are implemented; stored, it stays valid.
-        assertThat(full.validateSubmission()).extracting(Violation::field).containsExactly("role");
+        // A standby cluster cloned from its upstream cannot also adopt data or take backups of its own (not
+        // implemented): refused when submitted; stored, it stays valid.
+        assertThat(full.validateSubmission()).extracting(Violation::field).containsExactly("initMode", "backup");
     }
 
     @Test

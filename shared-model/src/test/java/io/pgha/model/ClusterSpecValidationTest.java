@@ -80,13 +80,31 @@ class ClusterSpecValidationTest {
                 rule("newline in restoreCommand", "{'pitrConfig':{'restoreCommand':'cp\\n%f'}}",
                         "pitrConfig.restoreCommand", "{'pitrConfig':{'restoreCommand':'cp %f %p'}}"),
                 rule("unknown role", "{'role':'replica'}", "role", "{'role':'master'}"),
-                rule("standby cluster not implemented", "{'role':'standby','standbyConfig':{'restoreCommand':'cp %f %p'}}",
-                        "role", "{'role':'master'}"),
-                rule("bad primarySlotName", "{'standbyConfig':{'primaryConninfo':'h','primarySlotName':'Bad'}}",
-                        "standbyConfig.primarySlotName",
-                        "{'standbyConfig':{'primaryConninfo':'h','primarySlotName':'good'}}"),
-                rule("newline in primaryConninfo", "{'standbyConfig':{'primaryConninfo':'host=a\\nport=1'}}",
-                        "standbyConfig.primaryConninfo", "{'standbyConfig':{'primaryConninfo':'host=a port=1'}}"),
+                rule("standby cluster without primaryConninfo", "{'role':'standby','standbyConfig':{'restoreCommand':"
+                        + "'cp %f %p'}}", "standbyConfig.primaryConninfo", "{'role':'standby','standbyConfig':"
+                        + "{'primaryConninfo':'host=a user=repl','restoreCommand':'cp %f %p'}}"),
+                rule("standby cluster without standbyConfig", "{'role':'standby'}", "standbyConfig",
+                        "{'role':'standby','standbyConfig':{'primaryConninfo':'host=a'}}"),
+                rule("password in primaryConninfo", "{'role':'standby','standbyConfig':{'primaryConninfo':"
+                        + "'host=a user=repl password=x'}}", "standbyConfig.primaryConninfo", "{'role':'standby',"
+                        + "'standbyConfig':{'primaryConninfo':'host=a user=repl'}}"),
+                rule("URI primaryConninfo", "{'role':'standby','standbyConfig':{'primaryConninfo':"
+                        + "'postgresql://repl@a:5432/postgres'}}", "standbyConfig.primaryConninfo", "{'role':"
+                        + "'standby','standbyConfig':{'primaryConninfo':'host=a port=5432 user=repl'}}"),
+                rule("standby cluster restored from a backup", "{'role':'standby','standbyConfig':{'primaryConninfo':"
+                        + "'host=a'},'initMode':'pitr','pitrConfig':{'dataRestoreCommand':'r %d'}}", "initMode",
+                        "{'role':'standby','standbyConfig':{'primaryConninfo':'host=a'},'initMode':'new'}"),
+                rule("standby cluster with backups", "{'role':'standby','standbyConfig':{'primaryConninfo':'host=a'},"
+                        + "'backup':{'tool':'pgbackrest'}}", "backup", "{'role':'standby','standbyConfig':"
+                        + "{'primaryConninfo':'host=a'}}"),
+                rule("standbyConfig on a master", "{'standbyConfig':{'primaryConninfo':'host=a'}}", "standbyConfig",
+                        "{'role':'standby','standbyConfig':{'primaryConninfo':'host=a'}}"),
+                rule("bad primarySlotName", "{'role':'standby','standbyConfig':{'primaryConninfo':'h',"
+                        + "'primarySlotName':'Bad'}}", "standbyConfig.primarySlotName",
+                        "{'role':'standby','standbyConfig':{'primaryConninfo':'h','primarySlotName':'good'}}"),
+                rule("newline in primaryConninfo", "{'role':'standby','standbyConfig':{'primaryConninfo':"
+                        + "'host=a\\nport=1'}}", "standbyConfig.primaryConninfo", "{'role':'standby',"
+                        + "'standbyConfig':{'primaryConninfo':'host=a port=1'}}"),
                 rule("newline in a pg parameter", "{'pgParameters':{'work_mem':'4MB\\nfsync=off'}}",
                         "pgParameters.work_mem", "{'pgParameters':{'work_mem':'4MB'}}"),
                 rule("bad pg parameter name", "{'pgParameters':{'bad name':'1'}}", "pgParameters.bad name",

@@ -106,8 +106,9 @@ public class ClusterController {
         Versioned<ClusterData> written = access.update("spec patched", expected, cd -> {
             ClusterSpec current = cd.cluster().spec();
             JsonNode patched = JsonMergePatch.apply(JsonCodec.toNode(current), patch);
-            ClusterSpec next = JsonBody.read(patched, ClusterSpec.class, "patched cluster spec");
-            requireValid(next);
+            ClusterSpec read = JsonBody.read(patched, ClusterSpec.class, "patched cluster spec");
+            ClusterSpec next = roleChange(current, read);
+            requireValid(next, roleViolations(current, read));
             before[0] = current;
             after[0] = next;
             return next.equals(current) ? cd : cd.withCluster(cd.cluster().withSpec(next, clock.instant()));
@@ -118,6 +119,48 @@ public class ClusterController {
         answer.put("needsRestart", RestartParameters.changed(before[0].withDefaults().pgParameters(),
                 after[0].withDefaults().pgParameters()));
         return ResponseEntity.ok().eTag("\"" + written.value().cluster().generation() + "\"").body(answer);
+    }
+
+    @Operation(summary = "Promote a standby cluster: its standby leader stops following the upstream and becomes the"
+            + " master (the same as PATCH /spec {\"role\": \"master\"}); 409 when this is not a standby cluster")
+    @PostMapping("/promote")
+    public Map<String, Object> promote() {
+        String[] leader = new String[1];
+        Versioned<ClusterData> written = access.update("standby cluster promoted", null, cd -> {
+            ClusterSpec current = cd.cluster().spec();
+            if (!standby(current)) {
+                throw ApiProblem.conflict("not a standby cluster (role is " + current.withDefaults().role()
+                        + "): there is nothing to promote");
+            }
+            leader[0] = cd.cluster().status().master();
+            return cd.withCluster(cd.cluster().withSpec(roleChange(current, current.withRole("master", null)),
+                    clock.instant()));
+        });
+        log.info("event=promote-requested standbyLeader={} reason=\"operator request\"", leader[0]);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("role", "master");
+        answer.put("standbyLeader", leader[0]);
+        answer.put("generation", written.value().cluster().generation());
+        return answer;
+    }
+
+    /**
+     * A standby cluster that becomes a cluster of its own loses its upstream settings: they no longer mean anything
+     * (and validation refuses standbyConfig beside role master).
+     */
+    static ClusterSpec roleChange(ClusterSpec current, ClusterSpec next) {
+        return standby(current) && !standby(next) ? next.withRole(next.role(), null) : next;
+    }
+
+    /** A cluster of its own never becomes a standby cluster: that would replace its data with the upstream's. */
+    static List<Violation> roleViolations(ClusterSpec current, ClusterSpec next) {
+        return !standby(current) && standby(next) ? List.of(new Violation("role", "a cluster with its own master"
+                + " cannot become a standby cluster (its data would be replaced by the upstream's); initialize a new"
+                + " cluster with role standby")) : List.of();
+    }
+
+    private static boolean standby(ClusterSpec spec) {
+        return "standby".equals(spec.withDefaults().role());
     }
 
     @Operation(summary = "Maintenance mode: no automatic failover, keepers do not restart PostgreSQL")
@@ -153,7 +196,13 @@ public class ClusterController {
     }
 
     static void requireValid(ClusterSpec spec) {
-        List<Violation> violations = spec.validateSubmission();
+        requireValid(spec, List.of());
+    }
+
+    /** Refuses {@code spec} with every violation at once: its own and {@code more} (e.g. of the change). */
+    static void requireValid(ClusterSpec spec, List<Violation> more) {
+        List<Violation> violations = new java.util.ArrayList<>(more);
+        violations.addAll(spec.validateSubmission());
         if (!violations.isEmpty()) {
             throw ApiProblem.invalid(violations.size() + " invalid spec field(s): " + violations.stream()
                     .map(Violation::toString).reduce((a, b) -> a + "; " + b).orElse(""), violations);

@@ -6,6 +6,7 @@ import io.pgha.model.Backups;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.ClusterSnapshot;
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
 import io.pgha.model.KeeperInfo;
@@ -20,7 +21,31 @@ import java.util.Map;
 public record ClusterView(String name, String uid, long generation, String phase, String primary,
                           String primaryKeeper, boolean paused, Cluster.Operation operation, String message,
                           List<KeeperView> keepers, List<ProxyView> proxies, List<SentinelView> sentinels,
-                          BackupView backup) {
+                          BackupView backup, StandbyClusterView standbyCluster) {
+
+    /**
+     * A standby cluster's link to its upstream: the spec's conninfo (it carries no password), whom the standby
+     * leader's WAL receiver streams from, and how far its replay is behind the end of WAL the upstream last
+     * reported (null while it does not stream).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StandbyClusterView(String primaryConninfo, String primarySlotName, String standbyLeader,
+                                     boolean streaming, String upstreamHost, Integer upstreamPort,
+                                     Long standbyLeaderLagBytes, java.time.Instant lastMessageTime) {
+        static StandbyClusterView of(ClusterData cd, ClusterSnapshot snapshot) {
+            ClusterSpec.StandbyConfig config = cd.cluster().spec().standbyConfig();
+            if (!"standby".equals(cd.cluster().spec().withDefaults().role()) || config == null) {
+                return null;
+            }
+            DB leader = cd.masterDb().orElse(null);
+            KeeperInfo.PostgresState pg = leader == null ? null : snapshot.report(leader).orElse(null);
+            KeeperInfo.Upstream up = pg == null ? null : pg.upstream();
+            return new StandbyClusterView(config.primaryConninfo(), config.primarySlotName(),
+                    leader == null ? null : leader.uid(), up != null, up == null ? null : up.host(),
+                    up == null ? null : up.port(), pg == null ? null : pg.upstreamLagBytes(),
+                    up == null ? null : up.lastMessageTime());
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record KeeperView(String uid, boolean healthy, boolean alive, String role, String dbUid, String address,
@@ -87,7 +112,7 @@ public record ClusterView(String name, String uid, long generation, String phase
         return new ClusterView(name, cd.cluster().uid(), cd.cluster().generation(),
                 st.phase().name().toLowerCase(), st.master(), master == null ? null : master.spec().keeperUid(),
                 st.paused(), st.operation(), st.message(), keepers, proxyViews, sentinelViews,
-                BackupView.of(cd, backups));
+                BackupView.of(cd, backups), StandbyClusterView.of(cd, snapshot));
     }
 
     private static KeeperView keeper(Keeper k, ClusterSnapshot snapshot, KeeperInfo info, DB master,
@@ -95,8 +120,9 @@ public record ClusterView(String name, String uid, long generation, String phase
         DB db = snapshot.clusterData().dbOfKeeper(k.uid()).orElse(null);
         KeeperInfo.PostgresState pg = db == null ? null : snapshot.report(db).orElse(null);
         boolean current = pg != null;
-        String role = db == null ? "none" : master != null && db.uid().equals(master.uid()) ? "primary"
-                : db.spec().role() == DB.Role.MASTER ? "primary-elect" : "standby";
+        boolean leads = master != null && db != null && db.uid().equals(master.uid());
+        String role = db == null ? "none" : leads && db.spec().role() == DB.Role.STANDBY ? "standby-leader"
+                : leads ? "primary" : db.spec().role() == DB.Role.MASTER ? "primary-elect" : "standby";
         String address = db == null ? null : snapshot.address(db).map(ClusterSnapshot.Address::toString).orElse(null);
         Long timeline = null;
         if (current) {
@@ -104,8 +130,8 @@ public record ClusterView(String name, String uid, long generation, String phase
         } else if (db != null && db.status().timelineId() > 0) {
             timeline = db.status().timelineId();
         }
-        Long wal = db == null ? null : Long.valueOf(snapshot.walPosition(db, role.equals("primary")));
-        Long lag = wal == null || role.equals("primary") ? null : snapshot.lag(wal).orElse(null);
+        Long wal = db == null ? null : Long.valueOf(snapshot.walPosition(db, leads));
+        Long lag = wal == null || leads ? null : snapshot.lag(wal).orElse(null);
         return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
                 timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
                 k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null,

@@ -12,11 +12,13 @@ import java.nio.file.Path;
  * @param superuser       the superuser's name (pg_hba.conf)
  * @param replicationUser the replication role's name (pg_hba.conf, primary_conninfo)
  * @param passFile        the keeper's passfile: conninfos point at it and never carry a password
+ * @param upstreamPassFile the passfile of a standby cluster's upstream
  * @param backupArchiving archive_command and restore_command through this keeper's pgBackRest configuration, used
  *                        while the spec has {@code backup}
  */
 record ConfigSettings(String keeperUid, String listenAddress, int port, Path socketDir, String superuser,
-                      String replicationUser, Path passFile, BackupArchiving backupArchiving) {
+                      String replicationUser, Path passFile, Path upstreamPassFile,
+                      BackupArchiving backupArchiving) {
 
     /** The commands PostgreSQL runs to archive WAL into, and fetch it from, the cluster's pgBackRest repository. */
     record BackupArchiving(String archiveCommand, String restoreCommand) {
@@ -32,5 +34,13 @@ record ConfigSettings(String keeperUid, String listenAddress, int port, Path soc
             b.append(" application_name=").append(applicationName);
         }
         return b.toString();
+    }
+
+    /**
+     * The operator's conninfo to a standby cluster's upstream (key=value form, validated without a password) with
+     * the upstream passfile and this DB's application name; later keywords win in libpq, so these two are pgha's.
+     */
+    String upstreamConninfo(String primaryConninfo, String applicationName) {
+        return primaryConninfo.trim() + " passfile=" + upstreamPassFile + " application_name=" + applicationName;
     }
 }

@@ -71,7 +71,8 @@ public final class Convergence {
         PgBackRest clusterBackups = pgBackRest.cluster(clusterName);
         this.settings = new ConfigSettings(id.uid(), props.pg().listenAddress(), props.pg().port(),
                 socketDir(id.dataDir(), props.pg().port()), superuser.username(), replication.username(),
-                id.dataDir().resolve(PassFile.NAME), new ConfigSettings.BackupArchiving(
+                id.dataDir().resolve(PassFile.NAME), id.dataDir().resolve(PassFile.UPSTREAM_NAME),
+                new ConfigSettings.BackupArchiving(
                         clusterBackups.archiveCommand(), clusterBackups.restoreCommand()));
         this.state = LocalState.load(id.dataDir());
     }
@@ -252,6 +253,11 @@ public final class Convergence {
 
     private void resync(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
         forgetInstanceParameters(); // a standby takes its configuration from the spec only
+        DB.FollowConfig follows = db.spec().followConfig();
+        if (follows != null && follows.external()) {
+            cloneUpstream(db, cd, peers, follows.standbySettings());
+            return;
+        }
         Source source = Source.of(db, cd, peers).orElseThrow(() -> new PgCommandException(
                 "cannot resync db " + db.uid() + ": the address of the DB it follows is not known yet"));
         pg.stop(StopMode.FAST);
@@ -288,6 +294,23 @@ public final class Convergence {
             log.info("basebackup db={} done in {} ms", db.uid(), millisSince(t0));
         }
         startAfterInit(db, cd, peers, rewound ? "rewound" : "base backup taken");
+    }
+
+    /**
+     * A standby cluster's first leader: a base backup of the upstream over the operator's conninfo (the password
+     * from the upstream passfile), through the operator's slot when one is given. The conninfo may name hosts and
+     * users, not secrets: the log says only that it is the upstream.
+     */
+    private void cloneUpstream(DB db, ClusterData cd, Map<String, KeeperInfo> peers,
+                               ClusterSpec.StandbyConfig upstream) {
+        pg.stop(StopMode.FAST);
+        long t0 = System.nanoTime();
+        log.info("action=basebackup db={} source=upstream slot={} reason=\"standby leader of a standby cluster\"",
+                db.uid(), upstream.primarySlotName() == null ? "none" : upstream.primarySlotName());
+        pg.basebackup(settings.upstreamConninfo(upstream.primaryConninfo(), db.uid()), settings.upstreamPassFile(),
+                upstream.primarySlotName(), cd.cluster().spec().effective().syncTimeout());
+        log.info("basebackup db={} from the upstream done in {} ms", db.uid(), millisSince(t0));
+        startAfterInit(db, cd, peers, "base backup of the upstream taken");
     }
 
     /**

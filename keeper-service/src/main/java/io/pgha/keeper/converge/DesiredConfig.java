@@ -2,6 +2,7 @@ package io.pgha.keeper.converge;
 
 import io.pgha.keeper.postgres.PostgresConfig;
 import io.pgha.model.ClusterData;
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.EffectiveSpec;
 import io.pgha.model.DB;
 import io.pgha.model.KeeperInfo;
@@ -42,7 +43,13 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
                 db.spec().synchronousStandbys(), spec.minSynchronousStandbys(), db.spec().synchronousQuorum()) : "";
         boolean backups = spec.backup().isPresent();
         PostgresConfig.Standby standby = null;
-        if (!master) {
+        DB.FollowConfig follows = db.spec().followConfig();
+        if (!master && follows != null && follows.external()) {
+            // A standby cluster's leader: the operator's upstream, slot and restore command.
+            ClusterSpec.StandbyConfig upstream = follows.standbySettings();
+            standby = new PostgresConfig.Standby(s.upstreamConninfo(upstream.primaryConninfo(), db.uid()),
+                    upstream.primarySlotName(), upstream.restoreCommand());
+        } else if (!master) {
             Source source = Source.of(db, cd, peers).orElse(null);
             String conninfo = source == null ? "" : s.conninfo(source, s.replicationUser(), db.uid());
             standby = new PostgresConfig.Standby(conninfo, KeeperStep.slotName(db.uid()),

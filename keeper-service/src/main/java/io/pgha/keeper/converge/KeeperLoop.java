@@ -241,7 +241,8 @@ public final class KeeperLoop implements SmartLifecycle {
                 obs.healthy(), obs.inRecovery(), obs.systemId(), obs.timelineId(), obs.timelineHistory(),
                 obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
                 props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
-                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming(), obs.archiver()), problem);
+                obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming(), obs.archiver(),
+                obs.upstream()), problem);
         if (obs.reachable()) {
             runsAsPrimary = obs.running() && !obs.inRecovery();
         }
@@ -255,7 +256,8 @@ public final class KeeperLoop implements SmartLifecycle {
         boolean elected = db.isPresent() && cd.cluster().status().master() != null
                 && cd.cluster().status().master().equals(db.get().uid());
         view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
-                cd != null ? clock.instant() : view.lastConverge(), db.isPresent() && synchronous(cd, peers, db.get()));
+                cd != null ? clock.instant() : view.lastConverge(), db.isPresent() && synchronous(cd, peers, db.get()),
+                elected && db.get().spec().followConfig() != null && db.get().spec().followConfig().external());
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * What the keeper saw of its instance in one look. {@code reachable} false means the SQL connection
  * failed (stopped, starting, crashed); the other fields are then empty. {@code archiver} is null unless
- * {@code archive_mode} is on or always.
+ * {@code archive_mode} is on or always; {@code upstream} null unless a standby's WAL receiver streams.
  */
 public record Observation(
         boolean running,
@@ -28,11 +28,12 @@ public record Observation(
         Set<String> pendingRestart,
         String oldestWalFile,
         Set<String> replicationSlots,
-        KeeperInfo.Archiver archiver) {
+        KeeperInfo.Archiver archiver,
+        KeeperInfo.Upstream upstream) {
 
     public static Observation down(boolean running) {
         return new Observation(running, false, false, null, 0, List.of(), 0, 0, 0, false, List.of(), null, Map.of(),
-                Set.of(), null, Set.of(), null);
+                Set.of(), null, Set.of(), null, null);
     }
 
     public boolean healthy() {

@@ -155,10 +155,20 @@ public final class PostgresInstance {
 
     /** A fresh copy of a primary, streaming the WAL it needs, using {@code slot} when given. */
     public void basebackup(String host, int port, String user, String slot, Duration limit) {
+        basebackup(List.of("-h", host, "-p", Integer.toString(port), "-U", user), passFile, slot, limit);
+    }
+
+    /** A fresh copy of the server {@code conninfo} names (libpq key=value), logging in through {@code passFile}. */
+    public void basebackup(String conninfo, Path passFile, String slot, Duration limit) {
+        basebackup(List.of("-d", conninfo), passFile, slot, limit);
+    }
+
+    private void basebackup(List<String> source, Path passFile, String slot, Duration limit) {
         wipe();
         commands.createPrivateDirectory(pgData);
-        List<String> args = new ArrayList<>(List.of("-D", pgData.toString(), "-h", host, "-p", Integer.toString(port),
-                "-U", user, "-X", "stream", "-c", "fast", "-w", "--no-password"));
+        List<String> args = new ArrayList<>(List.of("-D", pgData.toString()));
+        args.addAll(source);
+        args.addAll(List.of("-X", "stream", "-c", "fast", "-w", "--no-password"));
         if (slot != null) {
             args.addAll(List.of("-S", slot));
         }

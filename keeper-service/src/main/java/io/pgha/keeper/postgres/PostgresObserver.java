@@ -107,16 +107,25 @@ public final class PostgresObserver implements AutoCloseable {
             long replayed = 0;
             long timeline;
             boolean streaming = false;
+            KeeperInfo.Upstream upstream = null;
             List<String> sync = new ArrayList<>();
             if (inRecovery) {
                 received = Lsn.parse(string(st, "SELECT pg_last_wal_receive_lsn()::text"));
                 replayed = Lsn.parse(string(st, "SELECT pg_last_wal_replay_lsn()::text"));
                 wal = Math.max(received, replayed);
                 long receivedTli = 0;
-                try (ResultSet rs = st.executeQuery("SELECT status, received_tli FROM pg_stat_wal_receiver")) {
+                try (ResultSet rs = st.executeQuery("SELECT status, received_tli, sender_host, sender_port,"
+                        + " latest_end_lsn::text, last_msg_receipt_time FROM pg_stat_wal_receiver")) {
                     if (rs.next()) {
                         streaming = "streaming".equals(rs.getString(1));
                         receivedTli = rs.getLong(2);
+                        if (streaming) {
+                            int port = rs.getInt(4);
+                            java.sql.Timestamp last = rs.getTimestamp(6);
+                            upstream = new KeeperInfo.Upstream(rs.getString(3), rs.wasNull() ? null : port,
+                                    rs.getString(5) == null ? 0 : Lsn.parse(rs.getString(5)),
+                                    last == null ? null : last.toInstant());
+                        }
                     }
                 }
                 // The replayed timeline: the last restartpoint's, newer once the receiver follows a new one, and
@@ -164,7 +173,7 @@ public final class PostgresObserver implements AutoCloseable {
             }
             return new Observation(true, true, inRecovery, systemId, timeline, instance.timelineHistory(timeline),
                     wal, received, replayed, streaming, sync, version, params, pending, oldestWal, slots,
-                    archiver(st));
+                    archiver(st), upstream);
         } catch (SQLException | RuntimeException e) {
             log.debug("observation failed: {}", e.getMessage());
             return Observation.down(instance.isRunning());

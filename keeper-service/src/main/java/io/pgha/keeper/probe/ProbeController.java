@@ -74,6 +74,17 @@ class ProbeController {
         return o.healthy() && o.inRecovery() && o.streaming() && v.assignedRole() == DB.Role.STANDBY;
     }
 
+    /**
+     * A standby cluster's standby leader: elected, following the upstream, running as a standby (streaming, or
+     * restoring from the upstream's archive).
+     */
+    @GetMapping("/standby-leader")
+    ResponseEntity<Map<String, Object>> standbyLeader() {
+        KeeperView v = loop.view();
+        Observation o = v.observation();
+        return answer(o.healthy() && o.inRecovery() && v.standbyLeader(), v);
+    }
+
     /** The primary or a healthy standby: anything that can serve reads. */
     @GetMapping("/read-only")
     ResponseEntity<Map<String, Object>> readOnly() {
@@ -99,6 +110,11 @@ class ProbeController {
         body.put("walPosition", o.walPosition());
         body.put("lagBytes", v.lagBytes());
         body.put("synchronous", v.synchronous());
+        if (v.standbyLeader()) {
+            body.put("standbyLeader", true);
+            body.put("upstreamLagBytes", o.upstream() == null ? null
+                    : Math.max(0, o.upstream().walEnd() - o.replayedWalPosition()));
+        }
         return ResponseEntity.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(body);
     }
 }

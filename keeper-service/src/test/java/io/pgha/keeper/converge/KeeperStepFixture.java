@@ -24,7 +24,8 @@ import java.util.TreeMap;
 final class KeeperStepFixture {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final ConfigSettings SETTINGS = new ConfigSettings("k1", "10.0.0.1", 5432, Path.of("/var/lib/pgha"),
-            "postgres", "repluser", Path.of("/var/lib/pgha/pgpass"), new ConfigSettings.BackupArchiving(
+            "postgres", "repluser", Path.of("/var/lib/pgha/pgpass"), Path.of("/var/lib/pgha/upstream-pgpass"),
+            new ConfigSettings.BackupArchiving(
                     "pgbackrest --stanza=c1 archive-push \"%p\"", "pgbackrest --stanza=c1 archive-get %f \"%p\""));
 
     private final Map<String, DB> dbs = new TreeMap<>();
@@ -65,6 +66,25 @@ final class KeeperStepFixture {
         f.keepers.put("k2", keeper("k2", "j-2"));
         f.peers.put("k2", info("k2", "db1", "10.0.0.2", 5432, "7001"));
         f.local = new LocalState("db2", true);
+        f.inRecovery = true;
+        return f;
+    }
+
+    /** The upstream of the standby cluster in {@link #k1RunsStandbyLeaderDb1}. */
+    static final ClusterSpec.StandbyConfig UPSTREAM = new ClusterSpec.StandbyConfig(
+            "host=10.1.0.1 port=25432 user=repluser", "dr_site", "cp /archive/%f %p");
+
+    /** k1 runs db1, the standby leader of a standby cluster following {@link #UPSTREAM}; db2 on k2 follows it. */
+    static KeeperStepFixture k1RunsStandbyLeaderDb1() {
+        KeeperStepFixture f = new KeeperStepFixture();
+        f.clusterSpec = ClusterSpec.empty().withRole("standby", UPSTREAM);
+        DB.Spec s = spec("k1", DB.Role.STANDBY, DB.InitMode.RESYNC, null, List.of());
+        f.db(new DB("db1", 3, T0, new DB.Spec(s.keeperUid(), s.role(), s.initMode(), DB.FollowConfig.external(UPSTREAM),
+                false, List.of(), null, s.pgParameters(), s.pgHBA(), s.maxStandbys(), s.additionalWalSenders(),
+                s.usePgRewind(), List.of(), List.of(), null, null, s.automaticPgRestart()), DB.Status.unknown()));
+        f.keepers.put("k2", keeper("k2", "j-2"));
+        f.peers.put("k2", info("k2", "db2", "10.0.0.2", 5432, "7001"));
+        f.db(standby("db2", "k2", "db1"));
         f.inRecovery = true;
         return f;
     }
@@ -237,13 +257,13 @@ final class KeeperStepFixture {
         Map<String, Keeper> ks = new TreeMap<>(keepers);
         ks.put("k1", keeper("k1", acknowledgedInstance));
         DB own = dbs.values().stream().filter(d -> d.spec().keeperUid().equals("k1")).findFirst().orElse(null);
-        String master = dbs.values().stream().filter(d -> d.spec().role() == DB.Role.MASTER).map(DB::uid)
+        String master = dbs.values().stream().filter(d -> d.spec().leads()).map(DB::uid)
                 .findFirst().orElse(null);
         Cluster cluster = new Cluster("c1", 1, T0, clusterSpec, new Cluster.Status(Cluster.Phase.NORMAL,
                 master, paused, null, null));
         ClusterData cd = new ClusterData(ClusterData.FORMAT_VERSION, cluster, ks, dbs, Proxy.empty());
         Observation obs = !reachable ? Observation.down(running) : new Observation(true, true, inRecovery, "7001", 1,
-                List.of(), 100, 0, 0, inRecovery, syncStandbys, "15", Map.of(), pendingRestart, null, slots, null);
+                List.of(), 100, 0, 0, inRecovery, syncStandbys, "15", Map.of(), pendingRestart, null, slots, null, null);
         String conf = confOnDisk;
         String hba = hbaOnDisk;
         if (filesAsWanted && own != null) {

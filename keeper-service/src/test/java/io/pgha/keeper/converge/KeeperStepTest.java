@@ -2,6 +2,7 @@ package io.pgha.keeper.converge;
 
 import static io.pgha.keeper.converge.KeeperStepFixture.k1RunsMasterDb1;
 import static io.pgha.keeper.converge.KeeperStepFixture.k1RunsStandbyDb2;
+import static io.pgha.keeper.converge.KeeperStepFixture.k1RunsStandbyLeaderDb1;
 import static io.pgha.keeper.converge.KeeperStepFixture.kinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -306,6 +307,46 @@ class KeeperStepTest {
         assertThat(slots.create()).containsExactly("pgha_db3");
         assertThat(slots.drop()).containsExactly("pgha_db9");
         assertThat(decide(k1RunsStandbyDb2().followers("db3").slots("pgha_db3")).actions()).isEmpty();
+    }
+
+    // ---- a standby cluster's leader ----
+
+    @Test
+    void aStandbyLeaderFollowsTheUpstreamWithItsPassfileSlotAndRestoreCommand() {
+        KeeperStep.Decision d = decide(k1RunsStandbyLeaderDb1().stopped());
+        WriteConfig w = only(d, WriteConfig.class);
+        assertThat(w.files().standbySignal()).isTrue();
+        assertThat(w.files().postgresqlConf())
+                .contains("primary_conninfo = 'host=10.1.0.1 port=25432 user=repluser"
+                        + " passfile=/var/lib/pgha/upstream-pgpass application_name=db1'")
+                .contains("primary_slot_name = 'dr_site'")
+                .contains("restore_command = 'cp /archive/%f %p'")
+                .contains("synchronous_standby_names = ''")
+                .doesNotContain("pgha_db1");
+    }
+
+    @Test
+    void aNewStandbyLeaderIsClonedFromTheUpstream() {
+        Initialize init = only(decide(k1RunsStandbyLeaderDb1().reassigned("db7", DB.InitMode.RESYNC)),
+                Initialize.class);
+        assertThat(init.mode()).isEqualTo(DB.InitMode.RESYNC);
+    }
+
+    @Test
+    void aStandbyLeaderKeepsSlotsForItsFollowers() {
+        Slots slots = only(decide(k1RunsStandbyLeaderDb1().followers("db2").slots()), Slots.class);
+        assertThat(slots.create()).containsExactly("pgha_db2");
+    }
+
+    @Test
+    void aPromotedStandbyLeaderIsPromotedAndNoLongerFollowsTheUpstream() {
+        KeeperStep.Decision d = decide(k1RunsStandbyLeaderDb1().spec(s -> new DB.Spec(s.keeperUid(), DB.Role.MASTER,
+                s.initMode(), null, false, List.of(), null, s.pgParameters(), s.pgHBA(), s.maxStandbys(),
+                s.additionalWalSenders(), s.usePgRewind(), List.of(), s.followers(), null, null,
+                s.automaticPgRestart())).generation(4));
+        assertThat(kinds(d.actions())).containsExactly("WriteConfig", "Promote");
+        assertThat(only(d, WriteConfig.class).files().postgresqlConf()).doesNotContain("primary_conninfo")
+                .doesNotContain("10.1.0.1");
     }
 
     @Test

@@ -10,7 +10,8 @@ import java.time.Instant;
  *
  * <p>One round runs the phases in order over a shared {@link PlanContext}, each in its own file:
  * {@link KeeperHealth} (admission, acknowledgement, health), {@link DbStatus} (what keepers report), then either
- * {@link Initialization} or {@link Operations} (operator requests), {@link Failover}, {@link Standbys} and
+ * {@link Initialization} or {@link Operations} (operator requests), {@link Failover}, {@link Promotion} (of a
+ * standby cluster), {@link Standbys} and
  * {@link SynchronousSet}; then {@link ProxyHandshake} and {@link DeadKeepers}.
  */
 public final class ClusterPlanner {
@@ -24,6 +25,7 @@ public final class ClusterPlanner {
         } else {
             Operations.apply(c);
             Failover.apply(c);
+            Promotion.apply(c);
             Standbys.apply(c);
             SynchronousSet.apply(c);
         }

@@ -73,8 +73,7 @@ final class Failover {
                         String why) {
         List<String> sync = new ArrayList<>(from.spec().synchronousStandbys());
         sync.remove(to.uid());
-        DB master = c.refresh(to, DB.Role.MASTER, null, c.spec().synchronousReplication() ? sync : List.of(),
-                to.spec().followers());
+        DB master = c.refreshLeader(to, c.spec().synchronousReplication() ? sync : List.of(), to.spec().followers());
         c.set(c.cd().withoutDb(from.uid()).withDb(master));
         c.set(c.cd().withCluster(c.cd().cluster().withStatus(c.cd().cluster().status().withMaster(master.uid())
                 .withMessage(null))));

@@ -34,7 +34,8 @@ final class Initialization {
             mergeInstanceParameters(c, db);
             c.event(new PlanEvent.MasterElected(ClusterHistory.Reason.INIT, null, null, db.uid(),
                     db.spec().keeperUid(), db.status().timelineId(), db.status().walPosition(),
-                    null, "cluster initialized"));
+                    null, db.spec().role() == DB.Role.MASTER ? "cluster initialized"
+                    : "standby cluster initialized: its standby leader follows the upstream"));
         } else if (c.usable(db.changeTime()).compareTo(c.spec().initTimeout()) > 0) {
             c.set(c.cd().withoutDb(db.uid()).withCluster(c.cd().cluster().withStatus(c.cd().cluster().status()
                     .withMaster(null))));
@@ -53,13 +54,15 @@ final class Initialization {
             c.setMessage("initializing: waiting for a healthy keeper to become the first master");
             return;
         }
-        DB.InitMode mode = existing ? DB.InitMode.EXISTING
+        // A standby cluster's first leader is a base backup of the upstream (validation allows initMode new only).
+        DB.InitMode mode = c.spec().role() == ClusterSpec.Role.STANDBY ? DB.InitMode.RESYNC
+                : existing ? DB.InitMode.EXISTING
                 : c.spec().initMode() == ClusterSpec.InitMode.PITR ? DB.InitMode.PITR : DB.InitMode.NEW;
-        DB db = new DB(c.ids.next(), 1, c.now, c.dbSpec(chosen.get().uid(), DB.Role.MASTER, mode, null,
-                List.of(), List.of()), null);
+        DB db = new DB(c.ids.next(), 1, c.now, c.leaderSpec(chosen.get().uid(), mode, List.of(), List.of()), null);
         c.set(c.cd().withDb(db).withCluster(c.cd().cluster().withStatus(c.cd().cluster().status()
                 .withMaster(db.uid()).withMessage(null))));
-        c.event(new PlanEvent.DbAssigned(db.uid(), chosen.get().uid(), "first master (" + mode + ")"));
+        c.event(new PlanEvent.DbAssigned(db.uid(), chosen.get().uid(), db.spec().role() == DB.Role.MASTER
+                ? "first master (" + mode + ")" : "first standby leader (base backup of the upstream)"));
     }
 
     /**

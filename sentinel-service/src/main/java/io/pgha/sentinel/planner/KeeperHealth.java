@@ -20,7 +20,7 @@ final class KeeperHealth {
 
     static void apply(PlanContext c) {
         admit(c);
-        String masterKeeper = c.cd().masterDb().filter(m -> m.spec().role() == DB.Role.MASTER)
+        String masterKeeper = c.cd().masterDb().filter(m -> m.spec().leads())
                 .map(m -> m.spec().keeperUid()).orElse(null);
         for (Keeper k : List.copyOf(c.cd().keepers().values())) {
             KeeperInfo info = c.info(k.uid());

@@ -71,7 +71,7 @@ final class Operations {
             c.setOperation(op.withState(Cluster.Operation.State.FAILED, "candidate " + op.candidate() + " gone"));
             return;
         }
-        if (to.spec().role() == DB.Role.MASTER) {
+        if (to.spec().leads()) {
             if (PlanContext.ready(to)) {
                 c.setOperation(op.withState(Cluster.Operation.State.DONE, "new master " + to.uid()));
             }
@@ -81,7 +81,7 @@ final class Operations {
         if (oldStopped && to.status().healthy() && (from == null
                 || to.status().walPosition() >= from.status().walPosition())) {
             List<String> sync = new ArrayList<>(from == null ? List.of() : List.of(from.uid()));
-            DB master = c.refresh(to, DB.Role.MASTER, null, c.spec().synchronousReplication() ? sync : List.of(),
+            DB master = c.refreshLeader(to, c.spec().synchronousReplication() ? sync : List.of(),
                     from == null ? List.of() : List.of(from.uid()));
             c.set(c.cd().withDb(master));
             c.event(new PlanEvent.MasterElected(ClusterHistory.Reason.SWITCHOVER, op.fromDb(),

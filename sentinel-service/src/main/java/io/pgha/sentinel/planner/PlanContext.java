@@ -105,9 +105,12 @@ final class PlanContext {
         return usable(lastReport(k)).compareTo(spec.reportStaleAfter()) <= 0;
     }
 
-    /** Promoted, converged and healthy: a master that standbys and proxies may rely on. */
+    /**
+     * Leading (promoted, or a standby cluster's standby leader), converged and healthy: a master that standbys and
+     * proxies may rely on.
+     */
     static boolean ready(DB m) {
-        return m != null && m.spec().role() == DB.Role.MASTER && m.converged() && m.status().healthy();
+        return m != null && m.spec().leads() && m.converged() && m.status().healthy();
     }
 
     /** Healthy keepers that may hold a DB, highest priority first. */
@@ -144,16 +147,37 @@ final class PlanContext {
 
     // ---- building the next cluster data ---------------------------------------------------------------------
 
+    /** The spec of a DB that follows {@code follows} (a DB of this cluster; null for the master). */
     DB.Spec dbSpec(String keeperUid, DB.Role role, DB.InitMode init, String follows, List<String> sync,
                    List<String> followers) {
+        return dbSpec(keeperUid, role, init, follows == null ? null : DB.FollowConfig.internal(follows), sync,
+                followers);
+    }
+
+    private DB.Spec dbSpec(String keeperUid, DB.Role role, DB.InitMode init, DB.FollowConfig follows,
+                           List<String> sync, List<String> followers) {
         boolean master = role == DB.Role.MASTER;
-        return new DB.Spec(keeperUid, role, init, follows == null ? null : DB.FollowConfig.internal(follows),
+        // The standby leader keeps the master's slots: its cluster's clients may use them, and so will it once promoted.
+        boolean leads = master || (follows != null && follows.external());
+        return new DB.Spec(keeperUid, role, init, follows,
                 master && spec.synchronousReplication(), master ? sync : List.of(),
                 master ? spec.synchronousQuorum() : null, spec.pgParameters(),
                 spec.pgHBA(), spec.maxStandbys(), spec.additionalWalSenders(), spec.usePgRewind(),
-                master ? spec.additionalMasterReplicationSlots() : List.of(), followers,
+                leads ? spec.additionalMasterReplicationSlots() : List.of(), followers,
                 init == DB.InitMode.NEW ? spec.newConfig() : null,
                 init == DB.InitMode.PITR ? spec.pitrConfig() : null, spec.automaticPgRestart());
+    }
+
+    /**
+     * The spec of the DB that leads the cluster: its master; in a standby cluster ({@code role: standby}) the
+     * standby leader, a standby of the external upstream ({@code standbyConfig}) without synchronous standbys (a
+     * standby confirms no commits), which its cluster's other standbys follow.
+     */
+    DB.Spec leaderSpec(String keeperUid, DB.InitMode init, List<String> sync, List<String> followers) {
+        return spec.role() == ClusterSpec.Role.STANDBY
+                ? dbSpec(keeperUid, DB.Role.STANDBY, init, DB.FollowConfig.external(spec.standbyConfig()), List.of(),
+                        followers)
+                : dbSpec(keeperUid, DB.Role.MASTER, init, (DB.FollowConfig) null, sync, followers);
     }
 
     /**
@@ -161,7 +185,16 @@ final class PlanContext {
      * initdb options) is history and stays as it is.
      */
     DB refresh(DB db, DB.Role role, String follows, List<String> sync, List<String> followers) {
-        DB.Spec s = dbSpec(db.spec().keeperUid(), role, db.spec().initMode(), follows, sync, followers);
+        return keepInitialization(db, dbSpec(db.spec().keeperUid(), role, db.spec().initMode(), follows, sync,
+                followers));
+    }
+
+    /** An existing DB made (or kept) the cluster's leader, as {@link #leaderSpec} says. */
+    DB refreshLeader(DB db, List<String> sync, List<String> followers) {
+        return keepInitialization(db, leaderSpec(db.spec().keeperUid(), db.spec().initMode(), sync, followers));
+    }
+
+    private DB keepInitialization(DB db, DB.Spec s) {
         return update(db, s.withInitialization(s.initMode(), db.spec().newConfig(), db.spec().pitrConfig()));
     }
 

@@ -39,7 +39,8 @@ final class Standbys {
             }
             Keeper k = c.keeperOf(db);
             Optional<String> invalid = k == null ? Optional.of("its keeper is gone")
-                    : db.spec().role() == DB.Role.MASTER ? Optional.of("an old master")
+                    : db.spec().leads() ? Optional.of(db.spec().role() == DB.Role.MASTER ? "an old master"
+                            : "an old standby leader")
                     : invalidStandby(c, m, db);
             if (invalid.isPresent()) {
                 c.set(c.cd().withoutDb(db.uid()));
@@ -87,7 +88,7 @@ final class Standbys {
                     sorted(followers.get(uid)))));
         }
         DB master = c.cd().dbs().get(m.uid());
-        c.set(c.cd().withDb(c.refresh(master, DB.Role.MASTER, null, master.spec().synchronousStandbys(),
+        c.set(c.cd().withDb(c.refreshLeader(master, master.spec().synchronousStandbys(),
                 sorted(followers.get(m.uid())))));
     }
 
@@ -176,7 +177,7 @@ final class Standbys {
     /** Streams from another standby (not from the master, nor from a master that was replaced). */
     private static boolean cascaded(PlanContext c, DB d) {
         DB from = d.spec().followConfig() == null ? null : c.cd().dbs().get(d.spec().followConfig().dbUid());
-        return from != null && from.spec().role() == DB.Role.STANDBY;
+        return from != null && !from.spec().leads();
     }
 
     private static long count(Map<String, String> target, String sender) {

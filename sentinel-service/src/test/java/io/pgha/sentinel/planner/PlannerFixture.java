@@ -184,6 +184,21 @@ final class PlannerFixture {
     }
 
     /**
+     * A standby cluster's standby leader (set the spec's role and standbyConfig first): a standby of the upstream,
+     * elected and named to the proxies.
+     */
+    PlannerFixture standbyLeader(String dbUid, String keeperUid) {
+        master = dbUid;
+        DB.Spec s = spec(keeperUid, DB.Role.STANDBY, null);
+        DB.Spec leader = new DB.Spec(s.keeperUid(), DB.Role.STANDBY, s.initMode(),
+                DB.FollowConfig.external(spec.standbyConfig()), false, List.of(), null, s.pgParameters(), s.pgHBA(),
+                s.maxStandbys(), s.additionalWalSenders(), s.usePgRewind(), List.of(), List.of(), null, null, false);
+        dbs.put(dbUid, new DB(dbUid, 3, T0, leader, status(1, 100_000_000L)));
+        proxy = new Proxy(5, T0, new Proxy.Spec(dbUid, List.of()));
+        return this;
+    }
+
+    /**
      * Just after a failover: {@code newMaster} (a standby until now) is the promoted, converged master with the
      * given followers in its spec, the old master's DB is gone, and the other standbys still follow it.
      */
