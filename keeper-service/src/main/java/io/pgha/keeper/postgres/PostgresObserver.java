@@ -121,10 +121,11 @@ public final class PostgresObserver implements AutoCloseable {
                         receivedTli = rs.getLong(2);
                         if (streaming) {
                             int port = rs.getInt(4);
+                            Integer senderPort = rs.wasNull() ? null : port;
+                            String walEnd = rs.getString(5);
                             java.sql.Timestamp last = rs.getTimestamp(6);
-                            upstream = new KeeperInfo.Upstream(rs.getString(3), rs.wasNull() ? null : port,
-                                    rs.getString(5) == null ? 0 : Lsn.parse(rs.getString(5)),
-                                    last == null ? null : last.toInstant());
+                            upstream = new KeeperInfo.Upstream(rs.getString(3), senderPort,
+                                    walEnd == null ? 0 : Lsn.parse(walEnd), last == null ? null : last.toInstant());
                         }
                     }
                 }
