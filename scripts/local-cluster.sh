@@ -28,7 +28,8 @@ install_missing() {
 
 build_if_needed() {
   if [ ! -f keeper-service/target/keeper-service.jar ] || [ ! -f sentinel-service/target/sentinel-service.jar ] \
-    || [ ! -f proxy-service/target/proxy-service.jar ] || [ ! -f admin-api/target/admin-api.jar ]; then
+    || [ ! -f proxy-service/target/proxy-service.jar ] || [ ! -f admin-api/target/admin-api.jar ] \
+    || [ ! -f cli/target/pghactl.jar ]; then
     log "building the jars (./mvnw -DskipTests package)"
     ./mvnw -B -q -ntp -DskipTests package
   fi
@@ -109,6 +110,8 @@ Connect (password in $DIR/superuser.pw):
   primary, through the proxy (follows failovers):
             PGPASSWORD=\$(cat $DIR/superuser.pw) psql -h 127.0.0.1 -p $((BASE + 5)) -U postgres
   reads spread over the standbys: port $((BASE + 6))
+  pghactl:  export PGHA_ADMIN_URL=http://127.0.0.1:$((BASE + 50)) PGHA_TOKEN_FILE=$DIR/operator.token
+            bin/pghactl status      (pghactl --help lists every command; docs/cli.md)
   admin API: curl -H "Authorization: Bearer \$(cat $DIR/operator.token)" http://127.0.0.1:$((BASE + 50))/api/v1/cluster
             (Swagger UI: http://127.0.0.1:$((BASE + 50))/swagger-ui.html)
   one node directly: ports $((BASE + 11)) $((BASE + 12)) $((BASE + 13)); /primary and /replica on HTTP ports $((BASE + 21))-$((BASE + 23))

@@ -366,6 +366,33 @@ class AdminApiTest {
     }
 
     @Test
+    void aScheduledSwitchoverCanBeCancelledUntilItStarts() throws Exception {
+        assertProblem(op("DELETE", "/api/v1/cluster/switchover", null), 404);
+        Answer scheduled = op("POST", "/api/v1/cluster/switchover?timeout=0s",
+                "{\"candidate\":\"db2\",\"scheduledAt\":\"2030-01-01T00:00:00Z\"}");
+        assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
+        Answer cancelled = op("DELETE", "/api/v1/cluster/switchover", null);
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.body()).contains("\"state\":\"cancelled\"");
+        assertThat(stored().cluster().status().operation().finished()).isTrue();
+        assertThat(stored().cluster().status().master()).isEqualTo("db1");
+        assertProblem(op("DELETE", "/api/v1/cluster/switchover", null), 404);
+        Answer another = op("POST", "/api/v1/cluster/switchover?timeout=0s",
+                "{\"candidate\":\"db2\",\"scheduledAt\":\"2030-01-01T00:00:00Z\"}");
+        assertThat(another.status()).as("a cancelled one blocks nothing").isEqualTo(202);
+
+        // Once the sentinel started it (proxies fenced), it runs to its end.
+        ClusterData cd = stored();
+        store.put(StoreKeys.CLUSTER_DATA, JsonCodec.write(cd.withCluster(cd.cluster().withStatus(cd.cluster().status()
+                .withOperation(cd.cluster().status().operation().running("db2", "db1"))))));
+        long rev = revision();
+        Answer started = op("DELETE", "/api/v1/cluster/switchover", null);
+        assertProblem(started, 409);
+        assertThat(started.body()).contains("has started");
+        assertThat(revision()).isEqualTo(rev);
+    }
+
+    @Test
     void operationStillRunningAtTheTimeoutAnswers202AndBlocksAnother() throws Exception {
         Answer a = op("POST", "/api/v1/cluster/switchover?timeout=0s",
                 "{\"candidate\":\"db2\",\"scheduledAt\":\"2030-01-01T00:00:00Z\"}");

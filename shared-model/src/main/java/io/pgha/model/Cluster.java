@@ -77,7 +77,7 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
         }
 
         public boolean finished() {
-            return state == State.DONE || state == State.FAILED;
+            return state == State.DONE || state == State.FAILED || state == State.CANCELLED;
         }
 
         public enum Type {
@@ -89,7 +89,9 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
             @JsonProperty("pending") PENDING,
             @JsonProperty("running") RUNNING,
             @JsonProperty("done") DONE,
-            @JsonProperty("failed") FAILED
+            @JsonProperty("failed") FAILED,
+            /** Withdrawn by the operator before it started (DELETE /cluster/switchover). */
+            @JsonProperty("cancelled") CANCELLED
         }
     }
 }

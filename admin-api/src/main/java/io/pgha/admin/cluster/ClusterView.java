@@ -47,9 +47,13 @@ public record ClusterView(String name, String uid, long generation, String phase
         }
     }
 
+    /**
+     * One keeper as the operator reads it; {@code follows}: the keeper whose DB its DB streams from, {@code upstream}
+     * for a standby cluster's standby leader, null for the primary or without a DB.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record KeeperView(String uid, boolean healthy, boolean alive, String role, String dbUid, String address,
-                             Long timeline, Long walPosition, Long lagBytes, boolean synchronous, int priority,
+                             String follows, Long timeline, Long walPosition, Long lagBytes, boolean synchronous, int priority,
                              boolean noFailover, boolean noSync, boolean admitted, Boolean needsRestart,
                              ArchiveView archive, String problem) {
     }
@@ -115,6 +119,18 @@ public record ClusterView(String name, String uid, long generation, String phase
                 BackupView.of(cd, backups), StandbyClusterView.of(cd, snapshot));
     }
 
+    private static String follows(ClusterData cd, DB db) {
+        DB.FollowConfig f = db == null || db.spec().role() == DB.Role.MASTER ? null : db.spec().followConfig();
+        if (f == null) {
+            return null;
+        }
+        if (f.external()) {
+            return "upstream";
+        }
+        DB sender = cd.dbs().get(f.dbUid());
+        return sender == null ? f.dbUid() : sender.spec().keeperUid();
+    }
+
     private static KeeperView keeper(Keeper k, ClusterSnapshot snapshot, KeeperInfo info, DB master,
                                      List<String> inSync) {
         DB db = snapshot.clusterData().dbOfKeeper(k.uid()).orElse(null);
@@ -133,7 +149,7 @@ public record ClusterView(String name, String uid, long generation, String phase
         Long wal = db == null ? null : Long.valueOf(snapshot.walPosition(db, leads));
         Long lag = wal == null || leads ? null : snapshot.lag(wal).orElse(null);
         return new KeeperView(k.uid(), k.status().healthy(), info != null, role, db == null ? null : db.uid(), address,
-                timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
+                follows(snapshot.clusterData(), db), timeline, wal, lag, db != null && inSync.contains(db.uid()), k.spec().priority(), k.spec().noFailover(),
                 k.spec().noSync(), k.spec().admitted(), current ? pg.needsRestart() : null,
                 current ? ArchiveView.of(pg.archiver()) : null, info == null ? null : info.problem());
     }

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -70,6 +71,28 @@ public class OperationController {
                                                           @RequestParam(required = false) String timeout)
             throws InterruptedException {
         return run(Cluster.Operation.Type.SWITCHOVER, body, timeout);
+    }
+
+    @io.swagger.v3.oas.annotations.Operation(summary = "Cancel the switchover that is scheduled or waiting to start;"
+            + " 404 when none is, 409 once it started (the proxies are fenced then, and it runs to its end)")
+    @DeleteMapping("/switchover")
+    public Map<String, Object> cancelSwitchover() {
+        Cluster.Operation[] cancelled = new Cluster.Operation[1];
+        access.update("switchover cancelled", null, cd -> {
+            Cluster.Status s = cd.cluster().status();
+            Cluster.Operation op = s.operation();
+            if (op == null || op.finished() || op.type() != Cluster.Operation.Type.SWITCHOVER) {
+                throw ApiProblem.notFound("no switchover is scheduled");
+            }
+            if (op.state() != Cluster.Operation.State.PENDING) {
+                throw ApiProblem.conflict("switchover " + op.id() + " has started: it cannot be withdrawn now");
+            }
+            cancelled[0] = op.withState(Cluster.Operation.State.CANCELLED, "cancelled by the operator");
+            return cd.withCluster(cd.cluster().withStatus(s.withOperation(cancelled[0])));
+        });
+        log.info("event=operation-cancelled id={} type=switchover scheduledAt={}", cancelled[0].id(),
+                cancelled[0].scheduledAt());
+        return Map.of("operation", cancelled[0]);
     }
 
     private ResponseEntity<Map<String, Object>> run(Cluster.Operation.Type type, byte[] raw, String timeoutParam)
@@ -131,6 +154,9 @@ public class OperationController {
             Cluster.Operation op = cd.cluster().status().operation();
             if (op == null || !op.id().equals(id)) {
                 throw ApiProblem.conflict("operation " + id + " was replaced before it finished");
+            }
+            if (op.state() == Cluster.Operation.State.CANCELLED) {
+                throw ApiProblem.conflict("operation " + id + " was cancelled before it started");
             }
             if (op.state() == Cluster.Operation.State.FAILED) {
                 throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, "No eligible candidate", op.message(),
