@@ -70,10 +70,10 @@ class ViewsTest {
     void historyIsOneLinePerMasterChange() {
         JsonNode h = AdminClient.JSON.readTree("""
                 {"formatVersion":1,"entries":[
-                 {"time":"2026-12-03T06:16:25.295Z","reason":"init","toDbUid":"db1","toKeeperUid":"k1","timeline":1,
+                 {"time":"2026-12-03T06:16:25.295Z","reason":"init","toDbUid":"db1","toKeeperUid":"k1","timelineId":1,
                   "walPosition":100663296,"why":"cluster initialized"},
                  {"time":"2026-12-03T06:16:32.843Z","reason":"failover","fromKeeperUid":"k1","toKeeperUid":"k2",
-                  "timeline":2,"walPosition":100663392,"why":"master failed"}]}""");
+                  "timelineId":2,"walPosition":100663392,"why":"master failed"}]}""");
         assertThat(Views.history(h)).isEqualTo("""
                 TIME                  REASON    FROM  TO  TL  WAL        WHY
                 2026-12-03 06:16:25Z  init      -     k1  1   0/6000000  cluster initialized

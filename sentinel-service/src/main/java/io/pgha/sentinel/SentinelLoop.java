@@ -348,7 +348,10 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
      */
     private void reconcileHistory(ClusterData cd, Instant now) {
         Optional<DB> master = cd.masterDb();
-        if (master.isEmpty() || !leader || cd.cluster().status().phase() != Cluster.Phase.NORMAL) {
+        // A switchover names its candidate master one round before promoting it (and records it then): until it
+        // leads, there is no change to record.
+        if (master.isEmpty() || !master.get().spec().leads() || !leader
+                || cd.cluster().status().phase() != Cluster.Phase.NORMAL) {
             return;
         }
         try {

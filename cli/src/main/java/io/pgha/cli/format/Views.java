@@ -115,7 +115,7 @@ public final class Views {
         for (JsonNode e : h.path("entries")) {
             t.row(text(e, "time").map(Views::shortTime).orElse(null), e.path("reason").asString(),
                     text(e, "fromKeeperUid").orElse(null), text(e, "toKeeperUid").orElse(null),
-                    number(e, "timeline"), e.path("walPosition").isNumber() ? Units.lsn(e.path("walPosition").asLong())
+                    number(e, "timelineId"), e.path("walPosition").isNumber() ? Units.lsn(e.path("walPosition").asLong())
                             : null, text(e, "why").orElse(null));
         }
         return t.isEmpty() ? "no master changes yet\n" : t.toString();

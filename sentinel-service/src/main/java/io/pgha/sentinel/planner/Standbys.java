@@ -94,9 +94,10 @@ final class Standbys {
 
     /**
      * Whom each standby is to stream from: the synchronous ones and, up to maxStandbysPerSender, those not
-     * cascaded now (following the master, or the master a failover replaced) from the master; every other one
-     * from the sender it follows while that may still serve it, else from the sender a re-point is under way to,
-     * else from a sender with room; one with nowhere to go keeps following what it follows.
+     * cascaded now (following the master, or the master a failover replaced) from the master, then cascaded ones
+     * while the master still has room; every other one from the sender it follows while that may still serve it,
+     * else from the sender a re-point is under way to, else from a sender with room; one with nowhere to go keeps
+     * following what it follows.
      */
     private static Map<String, String> senders(PlanContext c, DB m) {
         int perSender = c.spec().maxStandbysPerSender();
@@ -119,6 +120,12 @@ final class Standbys {
                 continue;
             }
             String now = d.spec().followConfig() == null ? null : d.spec().followConfig().dbUid();
+            // Cascaded only while the master is full: one left under a former master by a switchover, or under a
+            // sender after a direct standby left, comes back to the master (and is a failover candidate again).
+            if (count(target, m.uid()) < perSender) {
+                target.put(d.uid(), m.uid());
+                continue;
+            }
             if (now != null && !now.equals(m.uid()) && m.uid().equals(target.get(now))
                     && maySend(c, c.cd().dbs().get(now), false) && count(target, now) < perSender) {
                 target.put(d.uid(), now);

@@ -149,6 +149,20 @@ class StandbysTest {
                             assertThat(db(p, "db5").spec().followConfig().dbUid()).isEqualTo("db3");
                             assertThat(db(p, "db4").spec().followConfig().dbUid()).isEqualTo("db2");
                         }),
+                scenario("cascading: one left under a former master by a switchover returns to the master with room",
+                        () -> threeNodes().standby("db4", "k4", "db2").keeper("k4"),
+                        p -> {
+                            assertThat(db(p, "db1").spec().followers()).containsExactly("db2", "db3", "db4");
+                            assertThat(db(p, "db4").spec().followConfig().dbUid()).as("until db1 has its slot")
+                                    .isEqualTo("db2");
+                        }),
+                scenario("cascading: ... and is re-pointed once the master converged with it as a follower",
+                        () -> threeNodes().standby("db4", "k4", "db2").keeper("k4")
+                                .followers("db1", List.of("db2", "db3", "db4")),
+                        p -> {
+                            assertThat(db(p, "db4").spec().followConfig().dbUid()).isEqualTo("db1");
+                            assertThat(db(p, "db2").spec().followers()).isEmpty();
+                        }),
                 scenario("more standbys than maxStandbys: the extra one is removed",
                         () -> threeNodes().spec("{\"maxStandbys\":1}").wal("db3", 90_000_000),
                         p -> assertThat(p.next().dbs()).containsKeys("db1", "db2").doesNotContainKey("db3")),
