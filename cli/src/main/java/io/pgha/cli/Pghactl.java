@@ -12,7 +12,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -133,7 +132,7 @@ public final class Pghactl {
             try {
                 return Files.readString(tokenFile).strip();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the token file " + tokenFile, e);
+                throw new Refused("cannot read the token file " + tokenFile + ": " + e.getMessage());
             }
         }
         String t = env.get("PGHA_TOKEN");

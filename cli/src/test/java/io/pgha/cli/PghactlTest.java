@@ -72,6 +72,9 @@ class PghactlTest {
         Path token = Files.writeString(dir.resolve("token"), "from-file\n");
         assertThat(run("", "--token-file", token.toString(), "status").exit()).isZero();
         assertThat(api.requests.get(0).header("Authorization")).isEqualTo("Bearer from-file");
+        Run missing = run("", "--token-file", dir.resolve("nope").toString(), "status");
+        assertThat(missing.exit()).isEqualTo(Pghactl.REFUSED);
+        assertThat(missing.err()).contains("cannot read the token file");
     }
 
     @Test

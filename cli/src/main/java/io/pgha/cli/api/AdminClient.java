@@ -1,13 +1,10 @@
 package io.pgha.cli.api;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
@@ -70,11 +67,7 @@ public final class AdminClient {
         HttpResponse<String> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            throw new UnreachableException(base, e);
-        } catch (HttpTimeoutException e) {
-            throw new UnreachableException(base, e);
-        } catch (IOException e) {
+        } catch (IOException e) { // refused, timed out, reset: no answer from the API
             throw new UnreachableException(base, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

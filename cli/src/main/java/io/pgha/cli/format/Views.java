@@ -33,7 +33,9 @@ public final class Views {
                             : "NOT streaming from the upstream").append('\n');
         }
         JsonNode op = v.path("operation");
-        if (op.isObject()) {
+        // The operation in progress; a finished one's outcome is in the history and the cluster message.
+        if (op.isObject() && (op.path("state").asString().equals("pending")
+                || op.path("state").asString().equals("running"))) {
             b.append("Operation ").append(op.path("type").asString()).append(' ').append(op.path("state").asString());
             text(op, "candidate").ifPresent(c -> b.append(" to ").append(c));
             text(op, "scheduledAt").ifPresent(t -> b.append(" at ").append(t));
