@@ -155,6 +155,11 @@ public record ClusterSpec(
                 mergePgParameters, keeperAdmission, backup);
     }
 
+    /** Whether this is a standby cluster ({@code role: standby}, the default being {@code master}). */
+    public boolean standbyCluster() {
+        return "standby".equals(or(role, DEFAULT_ROLE));
+    }
+
     /** A copy that is a cluster of its own ({@code master}) or follows {@code standbyConfig} ({@code standby}). */
     public ClusterSpec withRole(String role, StandbyConfig standbyConfig) {
         return new ClusterSpec(sleepInterval, requestTimeout, failInterval, convergenceTimeout, initTimeout,

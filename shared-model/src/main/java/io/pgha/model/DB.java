@@ -105,7 +105,12 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
          * follows the external upstream and is followed by the cluster's other standbys).
          */
         public boolean leads() {
-            return role == Role.MASTER || (followConfig != null && followConfig.external());
+            return role == Role.MASTER || followsUpstream();
+        }
+
+        /** Follows a standby cluster's external upstream (the standby leader's follow config). */
+        public boolean followsUpstream() {
+            return followConfig != null && followConfig.external();
         }
 
         // One wither per thing a caller changes, so that nobody re-lists the seventeen components.

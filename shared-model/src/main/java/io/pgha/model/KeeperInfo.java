@@ -88,7 +88,7 @@ public record KeeperInfo(
          * upstream. A lower bound: the upstream may have written more since its last message.
          */
         public Long upstreamLagBytes() {
-            return upstream == null ? null : Math.max(0, upstream.walEnd() - replayedWalPosition);
+            return upstream == null ? null : upstream.lagBehind(replayedWalPosition);
         }
 
         /** A state without archiver statistics (an instance that did not answer, or one that does not archive). */
@@ -110,6 +110,10 @@ public record KeeperInfo(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Upstream(String host, Integer port, long walEnd, Instant lastMessageTime) {
+        /** How far {@code replayedPosition} is behind the end of WAL the upstream last reported; 0 at or past it. */
+        public long lagBehind(long replayedPosition) {
+            return Math.max(0, walEnd - replayedPosition);
+        }
     }
 
     /**

@@ -128,7 +128,7 @@ public class ClusterController {
         String[] leader = new String[1];
         Versioned<ClusterData> written = access.update("standby cluster promoted", null, cd -> {
             ClusterSpec current = cd.cluster().spec();
-            if (!standby(current)) {
+            if (!current.standbyCluster()) {
                 throw ApiProblem.conflict("not a standby cluster (role is " + current.withDefaults().role()
                         + "): there is nothing to promote");
             }
@@ -149,18 +149,14 @@ public class ClusterController {
      * (and validation refuses standbyConfig beside role master).
      */
     static ClusterSpec roleChange(ClusterSpec current, ClusterSpec next) {
-        return standby(current) && !standby(next) ? next.withRole(next.role(), null) : next;
+        return current.standbyCluster() && !next.standbyCluster() ? next.withRole(next.role(), null) : next;
     }
 
     /** A cluster of its own never becomes a standby cluster: that would replace its data with the upstream's. */
     static List<Violation> roleViolations(ClusterSpec current, ClusterSpec next) {
-        return !standby(current) && standby(next) ? List.of(new Violation("role", "a cluster with its own master"
+        return !current.standbyCluster() && next.standbyCluster() ? List.of(new Violation("role", "a cluster with its own master"
                 + " cannot become a standby cluster (its data would be replaced by the upstream's); initialize a new"
                 + " cluster with role standby")) : List.of();
-    }
-
-    private static boolean standby(ClusterSpec spec) {
-        return "standby".equals(spec.withDefaults().role());
     }
 
     @Operation(summary = "Maintenance mode: no automatic failover, keepers do not restart PostgreSQL")

@@ -34,7 +34,7 @@ public record ClusterView(String name, String uid, long generation, String phase
                                      Long standbyLeaderLagBytes, java.time.Instant lastMessageTime) {
         static StandbyClusterView of(ClusterData cd, ClusterSnapshot snapshot) {
             ClusterSpec.StandbyConfig config = cd.cluster().spec().standbyConfig();
-            if (!"standby".equals(cd.cluster().spec().withDefaults().role()) || config == null) {
+            if (!cd.cluster().spec().standbyCluster() || config == null) {
                 return null;
             }
             DB leader = cd.masterDb().orElse(null);

@@ -253,9 +253,8 @@ public final class Convergence {
 
     private void resync(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
         forgetInstanceParameters(); // a standby takes its configuration from the spec only
-        DB.FollowConfig follows = db.spec().followConfig();
-        if (follows != null && follows.external()) {
-            cloneUpstream(db, cd, peers, follows.standbySettings());
+        if (db.spec().followsUpstream()) {
+            cloneUpstream(db, cd, peers, db.spec().followConfig().standbySettings());
             return;
         }
         Source source = Source.of(db, cd, peers).orElseThrow(() -> new PgCommandException(

@@ -43,10 +43,9 @@ record DesiredConfig(String postgresqlConf, String pgHba, Boolean standbySignal)
                 db.spec().synchronousStandbys(), spec.minSynchronousStandbys(), db.spec().synchronousQuorum()) : "";
         boolean backups = spec.backup().isPresent();
         PostgresConfig.Standby standby = null;
-        DB.FollowConfig follows = db.spec().followConfig();
-        if (!master && follows != null && follows.external()) {
+        if (!master && db.spec().followsUpstream()) {
             // A standby cluster's leader: the operator's upstream, slot and restore command.
-            ClusterSpec.StandbyConfig upstream = follows.standbySettings();
+            ClusterSpec.StandbyConfig upstream = db.spec().followConfig().standbySettings();
             standby = new PostgresConfig.Standby(s.upstreamConninfo(upstream.primaryConninfo(), db.uid()),
                     upstream.primarySlotName(), upstream.restoreCommand());
         } else if (!master) {

@@ -257,7 +257,7 @@ public final class KeeperLoop implements SmartLifecycle {
                 && cd.cluster().status().master().equals(db.get().uid());
         view = new KeeperView(obs, db.map(d -> d.spec().role()).orElse(null), elected, lag(cd, peers, obs),
                 cd != null ? clock.instant() : view.lastConverge(), db.isPresent() && synchronous(cd, peers, db.get()),
-                elected && db.get().spec().followConfig() != null && db.get().spec().followConfig().external());
+                elected && db.get().spec().followsUpstream());
     }
 
     /**

@@ -113,7 +113,7 @@ class ProbeController {
         if (v.standbyLeader()) {
             body.put("standbyLeader", true);
             body.put("upstreamLagBytes", o.upstream() == null ? null
-                    : Math.max(0, o.upstream().walEnd() - o.replayedWalPosition()));
+                    : o.upstream().lagBehind(o.replayedWalPosition()));
         }
         return ResponseEntity.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(body);
     }
