@@ -313,6 +313,8 @@ class AdminApiTest {
         assertThat(stored().cluster().status().paused()).isTrue();
         assertProblem(op("POST", "/api/v1/cluster/failover", "{}"), 409);
         assertProblem(op("POST", "/api/v1/cluster/switchover", "{}"), 409);
+        assertProblem(op("POST", "/api/v1/cluster/restart", "{}"), 409);
+        assertProblem(op("POST", "/api/v1/cluster/reload", null), 409);
         assertThat(op("POST", "/api/v1/cluster/resume", null).body()).contains("\"paused\":false");
         assertThat(stored().cluster().status().paused()).isFalse();
     }
@@ -390,6 +392,53 @@ class AdminApiTest {
         assertProblem(started, 409);
         assertThat(started.body()).contains("has started");
         assertThat(revision()).isEqualTo(rev);
+    }
+
+    @Test
+    void aRollingRestartIsRecordedWithItsScopeAndAScheduledOneCanBeCancelled() throws Exception {
+        assertProblem(op("DELETE", "/api/v1/cluster/restart", null), 404);
+        Answer scheduled = op("POST", "/api/v1/cluster/restart?timeout=0s",
+                "{\"pendingOnly\":false,\"keepers\":[\"k2\"],\"scheduledAt\":\"2030-01-01T00:00:00Z\"}");
+        assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
+        Cluster.Operation op = stored().cluster().status().operation();
+        assertThat(op.type()).isEqualTo(Cluster.Operation.Type.RESTART);
+        assertThat(op.progress().pendingOnly()).isFalse();
+        assertThat(op.progress().keepers()).containsExactly("k2");
+        assertThat(op.scheduledAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
+        assertThat(op("GET", "/api/v1/cluster", null).body()).contains("\"type\":\"restart\"", "\"pendingOnly\":false");
+        assertProblem(op("POST", "/api/v1/cluster/reload", null), 409);
+        assertProblem(op("DELETE", "/api/v1/cluster/switchover", null), 404);
+        Answer cancelled = op("DELETE", "/api/v1/cluster/restart", null);
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(stored().cluster().status().operation().state()).isEqualTo(Cluster.Operation.State.CANCELLED);
+
+        Answer byDefault = op("POST", "/api/v1/cluster/restart?timeout=0s", null);
+        assertThat(byDefault.status()).as(byDefault.body()).isEqualTo(202);
+        assertThat(stored().cluster().status().operation().progress().pendingOnly()).as("pendingOnly by default")
+                .isTrue();
+        assertThat(stored().cluster().status().operation().progress().keepers()).isEmpty();
+    }
+
+    @Test
+    void restartAndReloadRequestsAreValidatedAndChangeNothing() throws Exception {
+        long rev = revision();
+        Answer bad = op("POST", "/api/v1/cluster/restart", "{\"pendingOnly\":\"yes\",\"keepers\":\"k2\","
+                + "\"scheduledAt\":\"tonight\",\"force\":true}");
+        assertProblem(bad, 400);
+        assertThat(bad.body()).contains("pendingOnly", "keepers", "scheduledAt", "force");
+        Answer unknown = op("POST", "/api/v1/cluster/restart", "{\"keepers\":[\"k2\",\"k9\"]}");
+        assertProblem(unknown, 400);
+        assertThat(unknown.body()).contains("keepers", "k9");
+        assertProblem(op("POST", "/api/v1/cluster/reload", "{\"keepers\":[\"k2\"]}"), 400);
+        assertThat(revision()).isEqualTo(rev);
+    }
+
+    @Test
+    void aReloadIsRecordedAsTheClusterOperation() throws Exception {
+        Answer a = op("POST", "/api/v1/cluster/reload?timeout=0s", null);
+        assertThat(a.status()).as(a.body()).isEqualTo(202);
+        assertThat(stored().cluster().status().operation().type()).isEqualTo(Cluster.Operation.Type.RELOAD);
+        assertThat(a.body()).contains("\"type\":\"reload\"");
     }
 
     @Test

@@ -338,6 +338,9 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
                     d.why());
         } else if (e instanceof PlanEvent.Info i) {
             log.info("sentinel={} {}", uid, i.what());
+        } else if (e instanceof PlanEvent.OperationStep o) {
+            log.info("sentinel={} action=operation-step op={} type={} step={} keeper={} why=\"{}\"", uid,
+                    o.operationId(), o.type().label(), o.step(), o.keeperUid() == null ? "-" : o.keeperUid(), o.why());
         }
     }
 
@@ -363,8 +366,8 @@ public final class SentinelLoop implements SmartLifecycle, LeaderElection.Listen
             }
             Cluster.Operation op = cd.cluster().status().operation();
             ClusterHistory.Reason reason = last.isEmpty() ? ClusterHistory.Reason.INIT
-                    : op != null && op.type() == Cluster.Operation.Type.SWITCHOVER
-                    && last.get().toDbUid().equals(op.fromDb()) ? ClusterHistory.Reason.SWITCHOVER
+                    : op != null && (op.type() == Cluster.Operation.Type.SWITCHOVER
+                    || op.type() == Cluster.Operation.Type.RESTART) && last.get().toDbUid().equals(op.fromDb()) ? ClusterHistory.Reason.SWITCHOVER
                     : ClusterHistory.Reason.FAILOVER;
             ClusterHistory.Entry entry = new ClusterHistory.Entry(now, reason,
                     last.map(ClusterHistory.Entry::toDbUid).orElse(null),

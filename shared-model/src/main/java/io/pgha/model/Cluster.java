@@ -3,6 +3,8 @@ package io.pgha.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /** The cluster object: identity, the operator's spec and the sentinel's view of its status. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -60,20 +62,31 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
     }
 
     /**
-     * An operator request written by admin-api and carried out by the sentinel leader.
+     * An operator request written by admin-api and carried out by the sentinel leader (a rolling restart may also
+     * be the sentinel's own, for {@code automaticPgRestart}).
      *
-     * @param candidate the DB to promote (requested, or chosen once running)
+     * @param candidate the DB to promote (requested, or chosen once running); a rolling restart's switchover target
      * @param fromDb    the master being replaced, set once running
+     * @param progress  a rolling restart's or a reload's scope and steps; null for a failover or switchover
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Operation(String id, Type type, String candidate, Instant requestedAt, Instant scheduledAt,
-                            State state, String message, String fromDb) {
+                            State state, String message, String fromDb, Progress progress) {
+        public Operation(String id, Type type, String candidate, Instant requestedAt, Instant scheduledAt,
+                         State state, String message, String fromDb) {
+            this(id, type, candidate, requestedAt, scheduledAt, state, message, fromDb, null);
+        }
+
         public Operation withState(State s, String msg) {
-            return new Operation(id, type, candidate, requestedAt, scheduledAt, s, msg, fromDb);
+            return new Operation(id, type, candidate, requestedAt, scheduledAt, s, msg, fromDb, progress);
         }
 
         public Operation running(String chosen, String from) {
-            return new Operation(id, type, chosen, requestedAt, scheduledAt, State.RUNNING, null, from);
+            return new Operation(id, type, chosen, requestedAt, scheduledAt, State.RUNNING, null, from, progress);
+        }
+
+        public Operation withProgress(Progress p, String msg) {
+            return new Operation(id, type, candidate, requestedAt, scheduledAt, State.RUNNING, msg, fromDb, p);
         }
 
         public boolean finished() {
@@ -82,7 +95,15 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
 
         public enum Type {
             @JsonProperty("failover") FAILOVER,
-            @JsonProperty("switchover") SWITCHOVER
+            @JsonProperty("switchover") SWITCHOVER,
+            /** Rolling restart of PostgreSQL: standbys one at a time, then the primary (by switchover when it can). */
+            @JsonProperty("restart") RESTART,
+            /** Every keeper reloads its PostgreSQL configuration. */
+            @JsonProperty("reload") RELOAD;
+
+            public String label() {
+                return name().toLowerCase(java.util.Locale.ROOT);
+            }
         }
 
         public enum State {
@@ -90,8 +111,55 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
             @JsonProperty("running") RUNNING,
             @JsonProperty("done") DONE,
             @JsonProperty("failed") FAILED,
-            /** Withdrawn by the operator before it started (DELETE /cluster/switchover). */
+            /** Withdrawn by the operator before it started (DELETE /cluster/switchover, DELETE /cluster/restart). */
             @JsonProperty("cancelled") CANCELLED
+        }
+
+        /**
+         * The scope and the steps of a rolling restart or a reload, keepers by uid.
+         *
+         * @param pendingOnly  restart only the instances whose PostgreSQL reports parameters waiting for a restart
+         * @param keepers      the keepers in scope; empty: all of them
+         * @param automatic    started by the sentinel for {@code automaticPgRestart}, not by an operator
+         * @param done         the keepers whose step finished, in the order they were restarted (or reloaded)
+         * @param current      the keeper whose restart is under way; null between steps
+         * @param currentSince when the current step began (its convergenceTimeout counts from there)
+         * @param skipped      keepers in scope left out, with why (not healthy, nothing pending)
+         */
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        public record Progress(boolean pendingOnly, List<String> keepers, boolean automatic, List<String> done,
+                               String current, Instant currentSince, Map<String, String> skipped) {
+            public Progress {
+                keepers = keepers == null ? List.of() : List.copyOf(keepers);
+                done = done == null ? List.of() : List.copyOf(done);
+                skipped = skipped == null ? Map.of() : Map.copyOf(skipped);
+            }
+
+            public static Progress of(boolean pendingOnly, List<String> keepers, boolean automatic) {
+                return new Progress(pendingOnly, keepers, automatic, List.of(), null, null, Map.of());
+            }
+
+            public boolean inScope(String keeperUid) {
+                return keepers.isEmpty() || keepers.contains(keeperUid);
+            }
+
+            /** The step on {@code keeperUid} began at {@code at}. */
+            public Progress starting(String keeperUid, Instant at) {
+                return new Progress(pendingOnly, keepers, automatic, done, keeperUid, at, skipped);
+            }
+
+            /** The current step finished. */
+            public Progress finishedCurrent() {
+                List<String> d = new java.util.ArrayList<>(done);
+                d.add(current);
+                return new Progress(pendingOnly, keepers, automatic, d, null, null, skipped);
+            }
+
+            public Progress skipping(String keeperUid, String why) {
+                Map<String, String> s = new java.util.TreeMap<>(skipped);
+                s.put(keeperUid, why);
+                return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, s);
+            }
         }
     }
 }

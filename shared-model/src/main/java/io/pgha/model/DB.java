@@ -66,6 +66,26 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
     }
 
     /**
+     * A one-off request to the keeper, part of an operation ({@code operationId}): restart PostgreSQL once, or reload
+     * its configuration once. The keeper carries out each operation's request once and then reports the DB's
+     * generation as applied; the sentinel withdraws the request when the operation's step on this DB ends.
+     */
+    public record Request(Kind kind, String operationId) {
+        public enum Kind {
+            @JsonProperty("restart") RESTART,
+            @JsonProperty("reload") RELOAD
+        }
+
+        public static Request restart(String operationId) {
+            return new Request(Kind.RESTART, operationId);
+        }
+
+        public static Request reload(String operationId) {
+            return new Request(Kind.RELOAD, operationId);
+        }
+    }
+
+    /**
      * What the keeper must make its instance be. {@code synchronousStandbys} are DB uids (the standbys'
      * application_name); the keeper pads them with placeholders that block commits while too few are named.
      * {@code synchronousQuorum}: null, every listed standby confirms each commit ({@code FIRST}); n, any n of them
@@ -89,7 +109,8 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             List<String> followers,
             ClusterSpec.NewConfig newConfig,
             ClusterSpec.PitrConfig pitrConfig,
-            boolean automaticPgRestart) {
+            boolean automaticPgRestart,
+            Request request) {
 
         public Spec {
             synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
@@ -98,6 +119,17 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             additionalReplicationSlots = additionalReplicationSlots == null ? List.of()
                     : List.copyOf(additionalReplicationSlots);
             followers = followers == null ? List.of() : List.copyOf(followers);
+        }
+
+        /** A spec without a pending request. */
+        public Spec(String keeperUid, Role role, InitMode initMode, FollowConfig followConfig,
+                    boolean synchronousReplication, List<String> synchronousStandbys, Integer synchronousQuorum,
+                    Map<String, String> pgParameters, List<String> pgHBA, int maxStandbys, int additionalWalSenders,
+                    boolean usePgRewind, List<String> additionalReplicationSlots, List<String> followers,
+                    ClusterSpec.NewConfig newConfig, ClusterSpec.PitrConfig pitrConfig, boolean automaticPgRestart) {
+            this(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
+                    synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart, null);
         }
 
         /**
@@ -113,43 +145,50 @@ public record DB(String uid, long generation, Instant changeTime, Spec spec, Sta
             return followConfig != null && followConfig.external();
         }
 
-        // One wither per thing a caller changes, so that nobody re-lists the seventeen components.
+        // One wither per thing a caller changes, so that nobody re-lists the eighteen components.
+
+        /** The spec with {@code r} pending (null: none). */
+        public Spec withRequest(Request r) {
+            return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
+                    synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart, r);
+        }
 
         public Spec withSynchronous(boolean synchronous, List<String> standbys, Integer quorum) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronous, standbys, quorum, pgParameters,
                     pgHBA, maxStandbys, additionalWalSenders, usePgRewind, additionalReplicationSlots, followers,
-                    newConfig, pitrConfig, automaticPgRestart);
+                    newConfig, pitrConfig, automaticPgRestart, request);
         }
 
         public Spec withFollowers(List<String> dbUids) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
                     synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
-                    additionalReplicationSlots, dbUids, newConfig, pitrConfig, automaticPgRestart);
+                    additionalReplicationSlots, dbUids, newConfig, pitrConfig, automaticPgRestart, request);
         }
 
         /** How the DB was initialized: history that a refreshed spec keeps. */
         public Spec withInitialization(InitMode mode, ClusterSpec.NewConfig newConfig, ClusterSpec.PitrConfig pitrConfig) {
             return new Spec(keeperUid, role, mode, followConfig, synchronousReplication, synchronousStandbys,
                     synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
-                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart);
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart, request);
         }
 
         public Spec withPgParameters(Map<String, String> parameters) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
                     synchronousQuorum, parameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
-                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart);
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, automaticPgRestart, request);
         }
 
         public Spec withAdditionalReplicationSlots(List<String> slots) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
                     synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind, slots,
-                    followers, newConfig, pitrConfig, automaticPgRestart);
+                    followers, newConfig, pitrConfig, automaticPgRestart, request);
         }
 
         public Spec withAutomaticPgRestart(boolean on) {
             return new Spec(keeperUid, role, initMode, followConfig, synchronousReplication, synchronousStandbys,
                     synchronousQuorum, pgParameters, pgHBA, maxStandbys, additionalWalSenders, usePgRewind,
-                    additionalReplicationSlots, followers, newConfig, pitrConfig, on);
+                    additionalReplicationSlots, followers, newConfig, pitrConfig, on, request);
         }
     }
 

@@ -28,10 +28,11 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Forced failover and planned switchover. The API writes the request into {@code cluster.status.operation}
- * (CAS) and the sentinel leader carries it out; the call waits for the outcome up to {@code ?timeout=}:
- * 200 with the new primary, 202 while still running, 412 when nobody may be promoted (with the sentinel's
- * reasons per standby), 409 when paused or another operation runs.
+ * Forced failover, planned switchover, rolling restart and reload. The API writes the request into
+ * {@code cluster.status.operation} (CAS) and the sentinel leader carries it out; the call waits for the outcome up
+ * to {@code ?timeout=}: 200 with the primary, 202 while still running, 412 when it failed (nobody may be promoted,
+ * with the sentinel's reasons per standby; a restart step that did not end), 409 when paused or another operation
+ * runs.
  */
 @RestController
 @RequestMapping("/api/v1/cluster")
@@ -77,20 +78,63 @@ public class OperationController {
             + " 404 when none is, 409 once it started (the proxies are fenced then, and it runs to its end)")
     @DeleteMapping("/switchover")
     public Map<String, Object> cancelSwitchover() {
+        return cancel(Cluster.Operation.Type.SWITCHOVER);
+    }
+
+    @io.swagger.v3.oas.annotations.Operation(summary = "Rolling restart of PostgreSQL: standbys one at a time (each"
+            + " streaming again before the next), then the primary by a planned switchover to a standby with every"
+            + " acknowledged commit, else in place. pendingOnly (default true): only instances with parameters waiting"
+            + " for a restart; keepers: only these; scheduledAt: not before then")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = "application/json",
+            examples = {@ExampleObject(name = "pending parameters", value = "{}"),
+                    @ExampleObject(name = "everything", value = "{\"pendingOnly\": false}"),
+                    @ExampleObject(name = "one keeper, tonight", value = "{\"keepers\": [\"keeper-2\"],"
+                            + " \"scheduledAt\": \"2026-12-01T02:00:00Z\"}")}))
+    @PostMapping("/restart")
+    public ResponseEntity<Map<String, Object>> restart(@RequestBody(required = false) byte[] raw,
+                                                       @RequestParam(required = false) String timeout)
+            throws InterruptedException {
+        JsonBody body = JsonBody.parse(raw, true).only(Set.of("pendingOnly", "keepers", "scheduledAt"));
+        Boolean pendingOnly = body.bool("pendingOnly");
+        List<String> keepers = body.strings("keepers");
+        Instant scheduledAt = body.instant("scheduledAt");
+        body.requireValid();
+        Cluster.Operation.Progress scope = Cluster.Operation.Progress.of(pendingOnly == null || pendingOnly,
+                keepers == null ? List.of() : keepers.stream().distinct().sorted().toList(), false);
+        return start(Cluster.Operation.Type.RESTART, null, scheduledAt, scope, props.waitFor(timeout));
+    }
+
+    @io.swagger.v3.oas.annotations.Operation(summary = "Cancel the rolling restart that is scheduled or waiting to"
+            + " start; 404 when none is, 409 once it started (it runs to its end)")
+    @DeleteMapping("/restart")
+    public Map<String, Object> cancelRestart() {
+        return cancel(Cluster.Operation.Type.RESTART);
+    }
+
+    @io.swagger.v3.oas.annotations.Operation(summary = "Every healthy keeper reloads its PostgreSQL configuration now")
+    @PostMapping("/reload")
+    public ResponseEntity<Map<String, Object>> reload(@RequestBody(required = false) byte[] raw,
+                                                      @RequestParam(required = false) String timeout)
+            throws InterruptedException {
+        JsonBody.parse(raw, true).only(Set.of()).requireValid();
+        return start(Cluster.Operation.Type.RELOAD, null, null, null, props.waitFor(timeout));
+    }
+
+    private Map<String, Object> cancel(Cluster.Operation.Type type) {
         Cluster.Operation[] cancelled = new Cluster.Operation[1];
-        access.update("switchover cancelled", null, cd -> {
+        access.update(type.label() + " cancelled", null, cd -> {
             Cluster.Status s = cd.cluster().status();
             Cluster.Operation op = s.operation();
-            if (op == null || op.finished() || op.type() != Cluster.Operation.Type.SWITCHOVER) {
-                throw ApiProblem.notFound("no switchover is scheduled");
+            if (op == null || op.finished() || op.type() != type) {
+                throw ApiProblem.notFound("no " + type.label() + " is scheduled");
             }
             if (op.state() != Cluster.Operation.State.PENDING) {
-                throw ApiProblem.conflict("switchover " + op.id() + " has started: it cannot be withdrawn now");
+                throw ApiProblem.conflict(type.label() + " " + op.id() + " has started: it cannot be withdrawn now");
             }
             cancelled[0] = op.withState(Cluster.Operation.State.CANCELLED, "cancelled by the operator");
             return cd.withCluster(cd.cluster().withStatus(s.withOperation(cancelled[0])));
         });
-        log.info("event=operation-cancelled id={} type=switchover scheduledAt={}", cancelled[0].id(),
+        log.info("event=operation-cancelled id={} type={} scheduledAt={}", cancelled[0].id(), type.label(),
                 cancelled[0].scheduledAt());
         return Map.of("operation", cancelled[0]);
     }
@@ -103,17 +147,23 @@ public class OperationController {
         String candidate = body.string("candidate", false);
         Instant scheduledAt = switchover ? body.instant("scheduledAt") : null;
         body.requireValid();
-        Duration wait = props.waitFor(timeoutParam);
+        return start(type, candidate, scheduledAt, null, props.waitFor(timeoutParam));
+    }
+
+    private ResponseEntity<Map<String, Object>> start(Cluster.Operation.Type type, String candidate,
+                                                      Instant scheduledAt, Cluster.Operation.Progress scope,
+                                                      Duration wait) throws InterruptedException {
         String id = Uids.random("op-");
-        String name = type.name().toLowerCase();
-        access.update(name + " requested", null, cd -> request(cd, type, id, candidate, scheduledAt));
-        log.info("event=operation-requested id={} type={} candidate={} scheduledAt={}", id, name,
-                candidate == null ? "best" : candidate, scheduledAt);
+        access.update(type.label() + " requested", null, cd -> request(cd, type, id, candidate, scheduledAt, scope));
+        log.info("event=operation-requested id={} type={} candidate={} scheduledAt={}{}", id, type.label(),
+                candidate == null ? "best" : candidate, scheduledAt, scope == null ? ""
+                        : " pendingOnly=" + scope.pendingOnly() + " keepers=" + (scope.keepers().isEmpty() ? "all"
+                        : scope.keepers()));
         return awaitOutcome(id, wait);
     }
 
     private ClusterData request(ClusterData cd, Cluster.Operation.Type type, String id, String candidate,
-                                Instant scheduledAt) {
+                                Instant scheduledAt, Cluster.Operation.Progress scope) {
         Cluster.Status s = cd.cluster().status();
         if (s.phase() != Cluster.Phase.NORMAL) {
             throw ApiProblem.conflict("the cluster is still initializing");
@@ -122,20 +172,31 @@ public class OperationController {
             throw ApiProblem.conflict("the cluster is paused (maintenance mode); resume it first");
         }
         if (s.operation() != null && !s.operation().finished()) {
-            throw ApiProblem.conflict("operation " + s.operation().id() + " (" + s.operation().type().name()
-                    .toLowerCase() + ", " + s.operation().state().name().toLowerCase() + ") is in progress");
+            throw ApiProblem.conflict("operation " + s.operation().id() + " (" + s.operation().type().label()
+                    + ", " + s.operation().state().name().toLowerCase() + ") is in progress");
         }
-        if (s.master() == null) {
+        boolean replacesMaster = type == Cluster.Operation.Type.FAILOVER || type == Cluster.Operation.Type.SWITCHOVER;
+        if (replacesMaster && s.master() == null) {
             throw ApiProblem.conflict("there is no primary to replace");
         }
+        if (scope != null) {
+            List<String> unknown = scope.keepers().stream().filter(k -> !cd.keepers().containsKey(k)).toList();
+            if (!unknown.isEmpty()) {
+                throw ApiProblem.invalid("keepers", "no keeper is named " + String.join(", ", unknown));
+            }
+        }
         String db = candidate == null ? null : resolveDb(cd, candidate);
-        if (s.master().equals(db)) {
+        if (db != null && s.master() != null && s.master().equals(db)) {
             throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, "Not eligible", candidate + " is the primary already");
         }
         Cluster.Operation op = new Cluster.Operation(id, type, db, clock.instant(), scheduledAt,
-                Cluster.Operation.State.PENDING, null, null);
+                Cluster.Operation.State.PENDING, null, null, scope);
         return cd.withCluster(cd.cluster().withStatus(new Cluster.Status(s.phase(), s.master(), s.paused(), op,
                 s.message())));
+    }
+
+    private static String capitalized(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     /** A candidate may be named by DB uid or by keeper uid. */
@@ -159,8 +220,10 @@ public class OperationController {
                 throw ApiProblem.conflict("operation " + id + " was cancelled before it started");
             }
             if (op.state() == Cluster.Operation.State.FAILED) {
-                throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, "No eligible candidate", op.message(),
-                        List.of(), Map.of("operation", op));
+                boolean replacesMaster = op.type() == Cluster.Operation.Type.FAILOVER
+                        || op.type() == Cluster.Operation.Type.SWITCHOVER;
+                throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, replacesMaster ? "No eligible candidate"
+                        : capitalized(op.type().label()) + " failed", op.message(), List.of(), Map.of("operation", op));
             }
             if (op.state() == Cluster.Operation.State.DONE || System.nanoTime() >= deadline) {
                 Map<String, Object> answer = new LinkedHashMap<>();

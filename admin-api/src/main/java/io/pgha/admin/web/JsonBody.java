@@ -98,6 +98,28 @@ public final class JsonBody {
         return v.booleanValue();
     }
 
+    /** A list of strings; null when absent. */
+    public List<String> strings(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        if (v.isArray()) {
+            for (JsonNode e : v) {
+                if (!e.isString()) {
+                    break;
+                }
+                out.add(e.asString());
+            }
+        }
+        if (!v.isArray() || out.size() != v.size()) {
+            violations.add(new Violation(field, "must be a list of strings"));
+            return null;
+        }
+        return out;
+    }
+
     public Instant instant(String field) {
         String s = string(field, false);
         if (s == null) {

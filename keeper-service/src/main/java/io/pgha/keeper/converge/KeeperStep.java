@@ -28,9 +28,10 @@ import java.util.Set;
  * The keeper's decision, a pure function: {@code (situation) → actions + memory}. One step towards what the
  * cluster data assigns this keeper, in this order: fence an instance without a current assignment; initialize a
  * DB not built yet; start a stopped instance; fix its role (promote, demote); apply configuration (reload, or
- * restart for parameters that need one); the replication slots of its followers; report the generation applied. A role
- * change ends the step (the next observation shows its result); the later phases run in the same step. Nothing
- * happens before the sentinel acknowledged this keeper's instance, and a paused cluster gets no restarts.
+ * the restart or reload its DB requests, once per request); the replication slots of its followers; report the
+ * generation applied. A role change ends the step (the next observation shows its result); the later phases run in
+ * the same step. Nothing happens before the sentinel acknowledged this keeper's instance, and a paused cluster gets no
+ * restarts. Parameters that need a restart wait for the sentinel's request: it restarts one instance at a time.
  * {@link Convergence} carries the actions out; {@code KeeperStepTest} has a scenario for every branch.
  */
 final class KeeperStep {
@@ -85,7 +86,7 @@ final class KeeperStep {
                 actions.add(new Initialize(db.spec().initMode(), local == null ? "no local DB"
                         : !db.uid().equals(local) ? "assigned " + db.uid() + " instead of " + local
                         : "the initialization of " + local + " did not finish"));
-                memory = new KeeperMemory(-1, false);
+                memory = KeeperMemory.INITIAL;
             }
             return new Decision(actions, memory);
         }
@@ -96,7 +97,8 @@ final class KeeperStep {
             } else if (paused) {
                 actions.add(new Wait("resume: the cluster is paused and PostgreSQL is not restarted"));
             } else {
-                memory = start(s, db, actions, memory, "PostgreSQL is not running", true);
+                // A start reads every parameter: it is the restart a pending request asks for.
+                memory = start(s, db, actions, memory.handled(db.spec().request()), "PostgreSQL is not running", true);
             }
             return new Decision(actions, memory);
         }
@@ -122,18 +124,33 @@ final class KeeperStep {
                     + " in sync: client access restored"));
         }
         DesiredConfig wanted = render(s, db, memory, true);
+        DB.Request request = memory.pending(db);
         if (!wanted.matches(s.confOnDisk(), s.hbaOnDisk())) {
             actions.add(new WriteConfig(wanted, "configuration changed"));
             actions.add(new Reload("configuration changed"));
-        } else if (obs.needsRestart() && db.spec().automaticPgRestart() && !paused) {
-            actions.add(new Stop(StopPurpose.RESTART, StopMode.FAST, "parameters " + KeeperAction.pending(obs.pendingRestart())
-                    + " need a restart"));
-            memory = start(s, db, actions, memory, "parameters changed", true);
+        } else if (request != null && request.kind() == DB.Request.Kind.RESTART) {
+            if (paused) {
+                actions.add(new Wait("resume: the cluster is paused and PostgreSQL is not restarted"));
+                return new Decision(actions, memory);
+            }
+            // Restarts are the sentinel's to order (a rolling restart, also for automaticPgRestart): standbys one at
+            // a time, the primary last, so this keeper restarts only when its DB asks for it.
+            actions.add(new Stop(StopPurpose.RESTART, StopMode.FAST, "operation " + request.operationId()
+                    + " restarts this instance" + (obs.needsRestart() ? " (parameters "
+                    + KeeperAction.pending(obs.pendingRestart()) + " need it)" : "")));
+            memory = start(s, db, actions, memory.handled(request), "restart requested", true);
+            request = null;
+        } else if (request != null) {
+            actions.add(new Reload("operation " + request.operationId() + " reloads the configuration"));
+            memory = memory.handled(request);
+            request = null;
         }
         // The master's followers and, under cascading, a sending standby's: PostgreSQL creates physical slots on a
         // standby too, and a standby without followers drops any pgha slot it was left with.
         slots(db, obs).ifPresent(actions::add);
-        if (memory.appliedGeneration() != db.generation()) {
+        // A request not carried out yet (the configuration was rewritten first) leaves the generation unapplied: the
+        // sentinel reads "applied" as "restarted" (or reloaded).
+        if (request == null && memory.appliedGeneration() != db.generation()) {
             actions.add(new Applied(db.generation(), db.spec().role(), "generation " + db.generation() + " applied"));
             memory = memory.withApplied(db.generation());
         }

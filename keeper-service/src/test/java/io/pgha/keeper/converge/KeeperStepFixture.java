@@ -46,7 +46,7 @@ final class KeeperStepFixture {
     private boolean filesAsWanted = true;
     private String confOnDisk;
     private String hbaOnDisk;
-    private KeeperMemory memory = new KeeperMemory(3, false);
+    private KeeperMemory memory = new KeeperMemory(3, false, null);
     private ClusterSpec clusterSpec = ClusterSpec.empty();
 
     static KeeperStepFixture k1RunsMasterDb1() {
@@ -168,6 +168,17 @@ final class KeeperStepFixture {
         return spec(s -> s.withAutomaticPgRestart(on));
     }
 
+    /** The DB's spec carries {@code r} (a new generation, as the sentinel writes it). */
+    KeeperStepFixture request(DB.Request r) {
+        return spec(s -> s.withRequest(r));
+    }
+
+    /** This keeper already carried out {@code r}. */
+    KeeperStepFixture handled(DB.Request r) {
+        memory = memory.handled(r);
+        return this;
+    }
+
     /** The followed DB's keeper published nothing (its lease expired); only the DB status knows the address. */
     KeeperStepFixture followedKeeperSilentButRecordedAt(String host, int port) {
         peers.clear();
@@ -241,7 +252,7 @@ final class KeeperStepFixture {
     }
 
     KeeperStepFixture memory(long applied, boolean gateClosed) {
-        memory = new KeeperMemory(applied, gateClosed);
+        memory = new KeeperMemory(applied, gateClosed, memory.handledRequest());
         return this;
     }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgha.keeper.converge.KeeperAction.Applied;
 import io.pgha.keeper.converge.KeeperAction.Initialize;
+import io.pgha.keeper.converge.KeeperAction.Reload;
 import io.pgha.keeper.converge.KeeperAction.Slots;
 import io.pgha.keeper.converge.KeeperAction.Start;
 import io.pgha.keeper.converge.KeeperAction.Stop;
@@ -83,7 +84,7 @@ class KeeperStepTest {
         KeeperStep.Decision d = decide(k1RunsMasterDb1().noLocalData());
         assertThat(only(d, Initialize.class).mode()).isEqualTo(DB.InitMode.NEW);
         assertThat(d.actions()).hasSize(1);
-        assertThat(d.next()).isEqualTo(new KeeperMemory(-1, false));
+        assertThat(d.next()).isEqualTo(KeeperMemory.INITIAL);
     }
 
     @Test
@@ -222,34 +223,63 @@ class KeeperStepTest {
     }
 
     @Test
-    void parametersThatNeedARestartRestartTheInstance() {
+    void parametersThatNeedARestartWaitForTheSentinelsRequest() {
+        // automaticPgRestart included: the sentinel orders restarts one instance at a time, the primary last.
         KeeperStep.Decision d = decide(k1RunsMasterDb1().generation(4).pendingRestart("shared_buffers"));
+        assertThat(kinds(d.actions())).containsExactly("Applied");
+    }
+
+    @Test
+    void aRestartRequestRestartsTheInstanceOnceThenReportsTheGenerationApplied() {
+        DB.Request r = DB.Request.restart("op-7");
+        KeeperStep.Decision d = decide(k1RunsStandbyDb2().generation(4).pendingRestart("shared_buffers").request(r));
         assertThat(kinds(d.actions())).containsExactly("Stop", "WriteConfig", "Start", "Applied");
         assertThat(only(d, Stop.class).purpose()).isEqualTo(StopPurpose.RESTART);
-        assertThat(only(d, Stop.class).reason()).contains("[shared_buffers]");
+        assertThat(only(d, Stop.class).reason()).contains("op-7").contains("[shared_buffers]");
+        assertThat(d.next().handledRequest()).isEqualTo(r);
+        KeeperStep.Decision again = decide(k1RunsStandbyDb2().generation(4).request(r).handled(r));
+        assertThat(kinds(again.actions())).doesNotContain("Stop", "Start");
+    }
+
+    @Test
+    void aRestartRequestOfAStoppedInstanceIsCarriedOutByStartingIt() {
+        DB.Request r = DB.Request.restart("op-7");
+        KeeperStep.Decision d = decide(k1RunsStandbyDb2().request(r).stopped());
+        assertThat(kinds(d.actions())).containsExactly("WriteConfig", "Start");
+        assertThat(d.next().handledRequest()).isEqualTo(r);
     }
 
     @Test
     void aRestartedSynchronousMasterClosesTheGate() {
-        KeeperStep.Decision d = decide(k1RunsMasterDb1().synchronous("db2").pendingRestart("max_connections"));
+        KeeperStep.Decision d = decide(k1RunsMasterDb1().synchronous("db2").pendingRestart("max_connections")
+                .request(DB.Request.restart("op-7")));
         assertThat(only(d, Start.class).syncGateClosed()).isTrue();
     }
 
     @Test
-    void noRestartWhenAutomaticPgRestartIsOff() {
-        KeeperStep.Decision d = decide(k1RunsMasterDb1().automaticPgRestart(false).pendingRestart("shared_buffers"));
-        assertThat(d.actions()).isEmpty();
+    void noRestartWhileThePauseLastsAndTheGenerationStaysUnapplied() {
+        KeeperStep.Decision d = decide(k1RunsMasterDb1().generation(4).paused().pendingRestart("shared_buffers")
+                .request(DB.Request.restart("op-7")));
+        assertThat(kinds(d.actions())).containsExactly("Wait");
+        assertThat(d.next().handledRequest()).isNull();
     }
 
     @Test
-    void noRestartWhileThePauseLasts() {
-        assertThat(decide(k1RunsMasterDb1().paused().pendingRestart("shared_buffers")).actions()).isEmpty();
-    }
-
-    @Test
-    void aChangedFileIsReloadedFirstAndARestartWaitsForTheNextStep() {
-        KeeperStep.Decision d = decide(k1RunsMasterDb1().filesOutdated().pendingRestart("shared_buffers"));
+    void aChangedFileIsReloadedFirstAndARequestedRestartWaitsForTheNextStep() {
+        KeeperStep.Decision d = decide(k1RunsMasterDb1().generation(4).filesOutdated().pendingRestart("shared_buffers")
+                .request(DB.Request.restart("op-7")));
         assertThat(kinds(d.actions())).containsExactly("WriteConfig", "Reload");
+        assertThat(d.next().handledRequest()).isNull();
+    }
+
+    @Test
+    void aReloadRequestReloadsOnceAndReportsTheGenerationApplied() {
+        DB.Request r = DB.Request.reload("op-8");
+        KeeperStep.Decision d = decide(k1RunsMasterDb1().generation(4).request(r));
+        assertThat(kinds(d.actions())).containsExactly("Reload", "Applied");
+        assertThat(only(d, Reload.class).reason()).contains("op-8");
+        assertThat(kinds(decide(k1RunsMasterDb1().generation(4).request(r).handled(r)).actions()))
+                .containsExactly("Applied");
     }
 
     @Test

@@ -3,13 +3,14 @@ package io.pgha.sentinel.planner;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.DB;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Phase 3b, operator requests: carries out a forced failover or a planned switchover written by the admin API
- * (once its scheduled time came). A switchover is two rounds: fence the proxies and restart the master as a
+ * (once its scheduled time came); a rolling restart or a reload is {@link RollingRestart}'s. A switchover is two rounds: fence the proxies and restart the master as a
  * standby of the candidate; promote the candidate once it received the old master's final WAL position.
  */
 final class Operations {
@@ -19,10 +20,21 @@ final class Operations {
     static void apply(PlanContext c) {
         Cluster.Operation op = c.cd().cluster().status().operation();
         if (op == null || op.finished()) {
-            return;
+            op = RollingRestart.automatic(c, op).orElse(null);
         }
+        if (op != null) {
+            switch (op.type()) {
+                case RESTART -> RollingRestart.apply(c, op);
+                case RELOAD -> RollingRestart.reload(c, op);
+                case FAILOVER, SWITCHOVER -> replaceMaster(c, op);
+            }
+        }
+        RollingRestart.withdrawFinishedRequests(c);
+    }
+
+    private static void replaceMaster(PlanContext c, Cluster.Operation op) {
         if (op.state() == Cluster.Operation.State.RUNNING) {
-            continueSwitchover(c, op);
+            advanceSwitchover(c, op, op.requestedAt()).ifPresent(outcome -> end(c, op, outcome));
             return;
         }
         if (op.scheduledAt() != null && c.now.isBefore(op.scheduledAt())) {
@@ -54,28 +66,46 @@ final class Operations {
                     "new master " + to.uid()));
             return;
         }
-        // Switchover, step 1: fence the proxies and restart the master as a standby of the candidate (a clean
-        // shutdown sends every WAL record to the connected standbys).
+        beginSwitchover(c, m, to, op.running(to.uid(), m.uid()));
+    }
+
+    private static void end(PlanContext c, Cluster.Operation op, Outcome outcome) {
+        c.setOperation(op.withState(outcome.done() ? Cluster.Operation.State.DONE : Cluster.Operation.State.FAILED,
+                outcome.message()));
+        if (!outcome.done()) {
+            c.setMessage("switchover failed: the operator must check " + op.fromDb() + " and " + op.candidate());
+        }
+    }
+
+    /**
+     * Switchover, step 1: fence the proxies and restart the master as a standby of the candidate (a clean shutdown
+     * sends every WAL record to the connected standbys); {@code running} names both and becomes the operation.
+     */
+    static void beginSwitchover(PlanContext c, DB m, DB to, Cluster.Operation running) {
         c.set(c.cd().withDb(c.refresh(m, DB.Role.STANDBY, to.uid(), List.of(), List.of())));
         c.set(c.cd().withCluster(c.cd().cluster().withStatus(c.cd().cluster().status().withMaster(to.uid())
-                .withOperation(op.running(to.uid(), m.uid())))));
+                .withOperation(running))));
         c.fenceProxies();
         c.event(new PlanEvent.Info("switchover: proxies fenced, " + m.uid() + " stopping to follow " + to.uid()));
     }
 
-    /** Switchover, step 2: promote the candidate once it received the old master's final WAL position. */
-    private static void continueSwitchover(PlanContext c, Cluster.Operation op) {
+    /** How a switchover ended: done (the new master leads) or failed, with the operator's message. */
+    record Outcome(boolean done, String message) {
+    }
+
+    /**
+     * Switchover, step 2: promote the candidate once it received the old master's final WAL position; the outcome
+     * once it ended (the candidate leads and is ready, or it did not within convergenceTimeout of {@code since}),
+     * empty while under way.
+     */
+    static Optional<Outcome> advanceSwitchover(PlanContext c, Cluster.Operation op, Instant since) {
         DB from = c.cd().dbs().get(op.fromDb());
         DB to = c.cd().dbs().get(op.candidate());
         if (to == null) {
-            c.setOperation(op.withState(Cluster.Operation.State.FAILED, "candidate " + op.candidate() + " gone"));
-            return;
+            return Optional.of(new Outcome(false, "candidate " + op.candidate() + " gone"));
         }
         if (to.spec().leads()) {
-            if (PlanContext.ready(to)) {
-                c.setOperation(op.withState(Cluster.Operation.State.DONE, "new master " + to.uid()));
-            }
-            return;
+            return PlanContext.ready(to) ? Optional.of(new Outcome(true, "new master " + to.uid())) : Optional.empty();
         }
         boolean oldStopped = from == null || (from.converged() && from.status().healthy());
         if (oldStopped && to.status().healthy() && (from == null
@@ -86,14 +116,15 @@ final class Operations {
             c.set(c.cd().withDb(master));
             c.event(new PlanEvent.MasterElected(ClusterHistory.Reason.SWITCHOVER, op.fromDb(),
                     from == null ? null : from.spec().keeperUid(), to.uid(), to.spec().keeperUid(),
-                    to.status().timelineId(), to.status().walPosition(), null, "planned switchover"));
-            return;
+                    to.status().timelineId(), to.status().walPosition(), null, "planned switchover"
+                    + (op.type() == Cluster.Operation.Type.RESTART ? " (rolling restart " + op.id() + ")" : "")));
+            return Optional.empty();
         }
-        if (c.usable(op.requestedAt()).compareTo(c.spec().convergenceTimeout()) > 0) {
-            c.setOperation(op.withState(Cluster.Operation.State.FAILED, "switchover did not complete within"
-                    + " convergenceTimeout: " + (oldStopped ? to.uid() + " has not received "
-                    + from.status().walPosition() : op.fromDb() + " did not restart as a standby")));
-            c.setMessage("switchover failed: the operator must check " + op.fromDb() + " and " + to.uid());
+        if (c.usable(since).compareTo(c.spec().convergenceTimeout()) > 0) {
+            return Optional.of(new Outcome(false, "switchover did not complete within convergenceTimeout: "
+                    + (oldStopped ? to.uid() + " has not received " + from.status().walPosition()
+                    : op.fromDb() + " did not restart as a standby")));
         }
+        return Optional.empty();
     }
 }

@@ -182,7 +182,8 @@ final class PlanContext {
 
     /**
      * An existing DB brought in line with the cluster spec and its role; how it was initialized (init mode,
-     * initdb options) is history and stays as it is.
+     * initdb options) is history and stays as it is, and so does a pending request (restart, reload), which only
+     * its operation withdraws.
      */
     DB refresh(DB db, DB.Role role, String follows, List<String> sync, List<String> followers) {
         return keepInitialization(db, dbSpec(db.spec().keeperUid(), role, db.spec().initMode(), follows, sync,
@@ -195,7 +196,8 @@ final class PlanContext {
     }
 
     private DB keepInitialization(DB db, DB.Spec s) {
-        return update(db, s.withInitialization(s.initMode(), db.spec().newConfig(), db.spec().pitrConfig()));
+        return update(db, s.withInitialization(s.initMode(), db.spec().newConfig(), db.spec().pitrConfig())
+                .withRequest(db.spec().request()));
     }
 
     /** The DB with a new spec and the next generation, or unchanged when the spec is the same. */
@@ -207,6 +209,11 @@ final class PlanContext {
         if (!Objects.equals(message, cd.cluster().status().message())) {
             set(cd.withCluster(cd.cluster().withStatus(cd.cluster().status().withMessage(message))));
         }
+    }
+
+    /** The keeper's report on {@code db} says PostgreSQL has changed parameters waiting for a restart. */
+    boolean needsRestart(DB db) {
+        return report(db).map(KeeperInfo.PostgresState::needsRestart).orElse(false);
     }
 
     void setOperation(Cluster.Operation op) {

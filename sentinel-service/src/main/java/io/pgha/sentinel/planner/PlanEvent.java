@@ -35,4 +35,12 @@ public sealed interface PlanEvent {
 
     record Info(String what) implements PlanEvent {
     }
+
+    /**
+     * A step of an operation (rolling restart, reload) began or ended: {@code step} names it (restart, switchover,
+     * reload, done, failed), {@code keeperUid} the keeper it concerns (null for the operation as a whole).
+     */
+    record OperationStep(String operationId, io.pgha.model.Cluster.Operation.Type type, String step,
+                         String keeperUid, String why) implements PlanEvent {
+    }
 }

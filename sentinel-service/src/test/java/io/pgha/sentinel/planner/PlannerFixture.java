@@ -73,7 +73,72 @@ final class PlannerFixture {
 
     PlannerFixture scheduled(java.time.Instant at) {
         operation = new Cluster.Operation(operation.id(), operation.type(), operation.candidate(),
-                operation.requestedAt(), at, operation.state(), null, operation.fromDb());
+                operation.requestedAt(), at, operation.state(), null, operation.fromDb(), operation.progress());
+        return this;
+    }
+
+    /** The keepers' PostgreSQL report parameters waiting for a restart. */
+    PlannerFixture needsRestart(String... keeperUids) {
+        needsRestart.addAll(List.of(keeperUids));
+        return this;
+    }
+
+    private final Set<String> needsRestart = new HashSet<>();
+
+    /** A rolling restart as admin-api writes it (pending); no keepers: all of them. */
+    PlannerFixture restart(boolean pendingOnly, String... keepers) {
+        operation = new Cluster.Operation("op1", Cluster.Operation.Type.RESTART, null, now.minusSeconds(1), null,
+                Cluster.Operation.State.PENDING, null, null, Cluster.Operation.Progress.of(pendingOnly,
+                List.of(keepers), false));
+        return this;
+    }
+
+    /**
+     * A rolling restart (pendingOnly) under way: {@code done} restarted, {@code current} (null: between steps) asked
+     * {@code secondsAgo}; its DB carries the restart request, and its keeper reports it applied unless
+     * {@link #notConverged} says otherwise.
+     */
+    PlannerFixture restarting(String current, int secondsAgo, String... done) {
+        operation = new Cluster.Operation("op1", Cluster.Operation.Type.RESTART, null, now.minusSeconds(secondsAgo + 5),
+                null, Cluster.Operation.State.RUNNING, null, null, new Cluster.Operation.Progress(true, List.of(),
+                false, List.of(done), current, current == null ? null : now.minusSeconds(secondsAgo), Map.of()));
+        if (current != null) {
+            request(dbs.values().stream().filter(d -> d.spec().keeperUid().equals(current)).findFirst().orElseThrow()
+                    .uid(), DB.Request.restart("op1"));
+        }
+        return this;
+    }
+
+    /** A rolling restart's primary step: a switchover from {@code fromDb} (on {@code current}) to {@code toDb}. */
+    PlannerFixture restartSwitchingOver(String current, String fromDb, String toDb, String... done) {
+        restarting(null, 0, done);
+        Cluster.Operation.Progress p = operation.progress().starting(current, now.minusSeconds(2));
+        operation = new Cluster.Operation("op1", Cluster.Operation.Type.RESTART, toDb, operation.requestedAt(), null,
+                Cluster.Operation.State.RUNNING, null, fromDb, p);
+        return this;
+    }
+
+    PlannerFixture automaticRestartFailed() {
+        operation = new Cluster.Operation("op-auto-1", Cluster.Operation.Type.RESTART, null, now.minusSeconds(100),
+                null, Cluster.Operation.State.FAILED, "k2 did not come back", null,
+                Cluster.Operation.Progress.of(true, List.of(), true));
+        return this;
+    }
+
+    PlannerFixture reload(Cluster.Operation.State state, int secondsAgo) {
+        operation = new Cluster.Operation("op1", Cluster.Operation.Type.RELOAD, null, now.minusSeconds(secondsAgo),
+                null, state, null, null, state == Cluster.Operation.State.PENDING ? null
+                : Cluster.Operation.Progress.of(false, List.of(), false).starting(null, now.minusSeconds(secondsAgo)));
+        if (state == Cluster.Operation.State.RUNNING) {
+            List.copyOf(dbs.keySet()).forEach(uid -> request(uid, DB.Request.reload("op1")));
+        }
+        return this;
+    }
+
+    /** The DB's spec carries {@code r} (the next generation). */
+    PlannerFixture request(String dbUid, DB.Request r) {
+        DB d = dbs.get(dbUid);
+        dbs.put(dbUid, new DB(d.uid(), d.generation() + 1, now.minusSeconds(1), d.spec().withRequest(r), d.status()));
         return this;
     }
 
@@ -443,7 +508,7 @@ final class PlannerFixture {
                         db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
                         s.walPosition(), received.getOrDefault(k.uid(), s.walPosition()), s.walPosition(),
                         s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
-                        s.pgParameters(), s.oldestWalFile(), false,
+                        s.pgParameters(), s.oldestWalFile(), needsRestart.contains(k.uid()),
                         db.spec().role() == DB.Role.STANDBY && healthy && !notStreaming.contains(k.uid()));
             }
             infos.put(k.uid(), new KeeperInfo(k.uid(), "c1", k.status().instanceId(), now, k.spec().priority(),
