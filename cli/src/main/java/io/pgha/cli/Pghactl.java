@@ -6,6 +6,7 @@ import io.pgha.cli.api.UnreachableException;
 import io.pgha.cli.command.BackupCommands;
 import io.pgha.cli.command.ClusterCommands;
 import io.pgha.cli.command.KeeperCommands;
+import io.pgha.cli.command.MaintenanceCommands;
 import io.pgha.cli.command.OperationCommands;
 import io.pgha.cli.command.SpecCommand;
 import java.io.BufferedReader;
@@ -32,7 +33,8 @@ import tools.jackson.databind.JsonNode;
         subcommands = {ClusterCommands.Status.class, ClusterCommands.Topology.class, ClusterCommands.History.class,
                 OperationCommands.Failover.class, OperationCommands.Switchover.class, ClusterCommands.Pause.class,
                 ClusterCommands.Resume.class, OperationCommands.Promote.class, SpecCommand.class,
-                KeeperCommands.class, BackupCommands.Backup.class, BackupCommands.Catalog.class,
+                KeeperCommands.class, MaintenanceCommands.Restart.class, MaintenanceCommands.Reload.class,
+                BackupCommands.Backup.class, BackupCommands.Catalog.class,
                 ClusterCommands.Completion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:refused or failed (the API's problem is printed)", "2:usage error",

@@ -121,6 +121,58 @@ class PghactlTest {
     }
 
     @Test
+    void aRestartNotConfirmedSendsNothing() throws IOException {
+        withCluster();
+        Run no = run("n\n", "restart", "--pending");
+        assertThat(no.exit()).isEqualTo(Pghactl.REFUSED);
+        assertThat(no.out()).contains("Restart the instances with pending parameters", "not confirmed");
+        assertThat(api.sent("POST", "/api/v1/cluster/restart")).isEmpty();
+    }
+
+    @Test
+    void aConfirmedRestartSendsItsScopeAndPrintsWhatWasRestarted() throws IOException {
+        withCluster().answer("POST /api/v1/cluster/restart", 200, "{\"operation\":{\"id\":\"op-3\",\"type\":"
+                + "\"restart\",\"state\":\"done\",\"message\":\"restarted k2, k3, k1\"},\"primary\":\"db2\","
+                + "\"primaryKeeper\":\"k2\"}");
+        Run yes = run("", "restart", "--pending", "--keeper", "k2", "--keeper", "k3", "--yes");
+        assertThat(yes.exit()).as(yes.out() + yes.err()).isZero();
+        assertThat(yes.out()).contains("restart done: restarted k2, k3, k1; the primary is k2, after");
+        StubAdmin.Request sent = api.sent("POST", "/api/v1/cluster/restart").get(0);
+        JsonNode body = AdminClient.JSON.readTree(sent.body());
+        assertThat(body.path("pendingOnly").asBoolean()).isTrue();
+        assertThat(body.path("keepers").toString()).isEqualTo("[\"k2\",\"k3\"]");
+        assertThat(sent.query()).isEqualTo("timeout=10m");
+    }
+
+    @Test
+    void aScheduledRestartIsSentWithoutWaitingAndCanBeCancelled() throws IOException {
+        withCluster().answer("POST /api/v1/cluster/restart", 202, "{\"operation\":{\"id\":\"op-4\",\"state\":"
+                        + "\"pending\"}}")
+                .answer("DELETE /api/v1/cluster/restart", 200, "{\"operation\":{\"id\":\"op-4\",\"state\":"
+                        + "\"cancelled\"}}");
+        Run at = run("", "restart", "--at", "2030-01-01T02:00:00Z", "--yes");
+        assertThat(at.exit()).isZero();
+        assertThat(at.out()).contains("restart op-4 scheduled at 2030-01-01T02:00:00Z", "pghactl restart --cancel");
+        JsonNode body = AdminClient.JSON.readTree(api.sent("POST", "/api/v1/cluster/restart").get(0).body());
+        assertThat(body.path("pendingOnly").asBoolean(true)).as("everything without --pending").isFalse();
+        assertThat(body.path("scheduledAt").asString()).isEqualTo("2030-01-01T02:00:00Z");
+        Run cancel = run("", "restart", "--cancel");
+        assertThat(cancel.exit()).isZero();
+        assertThat(cancel.out()).contains("cancelled restart op-4");
+        assertThat(run("", "restart", "--cancel", "--keeper", "k2").exit()).isEqualTo(Pghactl.USAGE);
+    }
+
+    @Test
+    void aReloadWaitsForItsOutcome() throws IOException {
+        withCluster().answer("POST /api/v1/cluster/reload", 200, "{\"operation\":{\"id\":\"op-5\",\"state\":"
+                + "\"done\",\"message\":\"reloaded k1, k2, k3\"},\"primary\":\"db1\",\"primaryKeeper\":\"k1\"}");
+        Run r = run("", "reload");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("reload done: reloaded k1, k2, k3");
+        assertThat(api.sent("POST", "/api/v1/cluster/reload").get(0).query()).isEqualTo("timeout=60s");
+    }
+
+    @Test
     void aRefusalPrintsTheProblemAndExits1() throws IOException {
         withCluster().answer("POST /api/v1/cluster/failover", 412, "{\"title\":\"Not eligible\",\"status\":412,"
                 + "\"detail\":\"k3 has priority 0\"}");
@@ -201,7 +253,7 @@ class PghactlTest {
     @Test
     void everyCommandHasHelpAndCompletionServesBashAndZsh() {
         for (String[] cmd : new String[][] {{"--help"}, {"status", "--help"}, {"spec", "edit", "--help"},
-                {"keepers", "remove", "--help"}, {"switchover", "--help"}}) {
+                {"keepers", "remove", "--help"}, {"switchover", "--help"}, {"restart", "--help"}, {"reload", "--help"}}) {
             Run r = run("", cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).contains("Usage:");
