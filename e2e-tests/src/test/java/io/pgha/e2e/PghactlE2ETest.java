@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgha.testing.EtcdExtension;
-import io.pgha.testing.ManagedProcess;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,9 +32,6 @@ class PghactlE2ETest {
     private LocalCluster.Admin admin;
     private Path tokenFile;
 
-    record Result(int exit, String out) {
-    }
-
     @AfterEach
     void tearDown() {
         if (cluster != null) {
@@ -47,21 +40,12 @@ class PghactlE2ETest {
         }
     }
 
-    private Result pghactl(String... args) throws IOException, InterruptedException {
+    private Pghactl.Result pghactl(String... args) throws IOException, InterruptedException {
         return pghactlAt(admin.url(), args);
     }
 
-    private Result pghactlAt(String url, String... args) throws IOException, InterruptedException {
-        Path jar = Path.of("..", "cli", "target", "pghactl.jar").toAbsolutePath().normalize();
-        List<String> cmd = new ArrayList<>(List.of("-jar", jar.toString(), "--url", url, "--token-file",
-                tokenFile.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(ManagedProcess.java(cmd)).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("pghactl finished").isTrue();
-        log.info("pghactl {} -> exit {}\n{}", String.join(" ", args), p.exitValue(), out);
-        return new Result(p.exitValue(), out);
+    private Pghactl.Result pghactlAt(String url, String... args) throws IOException, InterruptedException {
+        return new Pghactl(url, tokenFile).run(args);
     }
 
     @Test
@@ -78,14 +62,14 @@ class PghactlE2ETest {
         cluster.awaitHealthy(2, SETUP);
 
         String primary = cluster.masterKeeper().orElseThrow().uid();
-        Result status = pghactl("status");
+        Pghactl.Result status = pghactl("status");
         assertThat(status.exit()).isZero();
         assertThat(status.out()).contains("phase normal", "primary " + primary + " (");
         assertThat(status.out()).containsPattern("(?m)^" + primary + " +primary +running");
 
         // Switchover to a named standby moves the primary there.
         String target = cluster.keepers.keySet().stream().filter(k -> !k.equals(primary)).sorted().toList().get(1);
-        Result switched = pghactl("switchover", "--candidate", target, "--yes");
+        Pghactl.Result switched = pghactl("switchover", "--candidate", target, "--yes");
         assertThat(switched.exit()).as(switched.out()).isZero();
         assertThat(switched.out()).contains("switchover done: the primary is " + target);
         assertThat(cluster.masterKeeper().orElseThrow().uid()).isEqualTo(target);
@@ -94,7 +78,7 @@ class PghactlE2ETest {
         String zero = cluster.keepers.keySet().stream().filter(k -> !k.equals(target)).sorted().findFirst()
                 .orElseThrow();
         assertThat(pghactl("keepers", "set", zero, "--priority", "0").exit()).isZero();
-        Result refused = pghactl("failover", "--candidate", zero, "--yes");
+        Pghactl.Result refused = pghactl("failover", "--candidate", zero, "--yes");
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.out()).contains("error: 412", "priority");
         assertThat(cluster.masterKeeper().orElseThrow().uid()).isEqualTo(target);
@@ -103,18 +87,18 @@ class PghactlE2ETest {
         String other = cluster.keepers.keySet().stream().filter(k -> !k.equals(target) && !k.equals(zero))
                 .findFirst().orElseThrow();
         Instant later = Instant.now().plusSeconds(3600);
-        Result scheduled = pghactl("switchover", "--candidate", other, "--at", later.toString(), "--yes");
+        Pghactl.Result scheduled = pghactl("switchover", "--candidate", other, "--at", later.toString(), "--yes");
         assertThat(scheduled.exit()).as(scheduled.out()).isZero();
         assertThat(scheduled.out()).contains("scheduled at");
         assertThat(pghactl("status").out()).contains("Operation switchover pending");
-        Result cancelled = pghactl("switchover", "--cancel");
+        Pghactl.Result cancelled = pghactl("switchover", "--cancel");
         assertThat(cancelled.exit()).as(cancelled.out()).isZero();
         assertThat(pghactl("switchover", "--cancel").exit()).as("none left to cancel").isEqualTo(1);
         await("the cancelled switchover stays cancelled").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                 .until(() -> cluster.masterKeeper().orElseThrow().uid().equals(target));
 
         // An invalid spec names the field; the spec is unchanged.
-        Result banana = pghactl("spec", "patch", "{\"maxStandbyLag\":\"banana\"}");
+        Pghactl.Result banana = pghactl("spec", "patch", "{\"maxStandbyLag\":\"banana\"}");
         assertThat(banana.exit()).isEqualTo(1);
         assertThat(banana.out()).contains("maxStandbyLag");
         assertThat(pghactl("spec", "show").out()).containsPattern("\"maxStandbyLag\"\\s*:\\s*1048576");

@@ -160,7 +160,10 @@ public final class PostgresObserver implements AutoCloseable {
                     + " WHERE source = 'configuration file' OR pending_restart")) {
                 while (rs.next()) {
                     params.put(rs.getString(1), rs.getString(2));
-                    if (rs.getBoolean(3)) {
+                    // A promoted primary's file no longer has the recovery_target_* settings, and PostgreSQL reports
+                    // them pending a restart; they act only when an instance starts in recovery, so on a primary
+                    // that restart would change nothing (and would cost every new primary a switchover).
+                    if (rs.getBoolean(3) && (inRecovery || !rs.getString(1).startsWith("recovery_target"))) {
                         pending.add(rs.getString(1));
                     }
                 }
