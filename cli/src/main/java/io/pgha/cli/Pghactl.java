@@ -35,7 +35,7 @@ import tools.jackson.databind.JsonNode;
                 ClusterCommands.Resume.class, OperationCommands.Promote.class, SpecCommand.class,
                 KeeperCommands.class, MaintenanceCommands.Restart.class, MaintenanceCommands.Reload.class,
                 BackupCommands.Backup.class, BackupCommands.Catalog.class,
-                ClusterCommands.Completion.class},
+                ClusterCommands.Dsn.class, ClusterCommands.Completion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:refused or failed (the API's problem is printed)", "2:usage error",
                 "3:admin API unreachable"})

@@ -173,6 +173,23 @@ class PghactlTest {
     }
 
     @Test
+    void dsnNamesEveryListeningProxy() {
+        api.answer("GET /api/v1/cluster", 200, "{\"name\":\"main\",\"proxies\":["
+                + "{\"uid\":\"p1\",\"listening\":true,\"address\":\"10.0.0.1:5432\",\"readOnlyAddress\":\"10.0.0.1:5433\"},"
+                + "{\"uid\":\"p2\",\"listening\":true,\"address\":\"10.0.0.2:5432\"},"
+                + "{\"uid\":\"p3\",\"listening\":false,\"address\":\"10.0.0.3:5432\"}]}");
+        Run rw = run("", "dsn", "--user", "app");
+        assertThat(rw.exit()).isZero();
+        assertThat(rw.out()).isEqualTo("host=10.0.0.1,10.0.0.2 port=5432,5432 dbname=postgres user=app"
+                + " target_session_attrs=read-write\n");
+        assertThat(run("", "dsn", "--read-only").out()).isEqualTo("host=10.0.0.1 port=5433 dbname=postgres\n");
+        api.answer("GET /api/v1/cluster", 200, "{\"name\":\"main\",\"proxies\":[]}");
+        Run none = run("", "dsn");
+        assertThat(none.exit()).isEqualTo(Pghactl.REFUSED);
+        assertThat(none.err() + none.out()).contains("no proxy is listening");
+    }
+
+    @Test
     void aRefusalPrintsTheProblemAndExits1() throws IOException {
         withCluster().answer("POST /api/v1/cluster/failover", 412, "{\"title\":\"Not eligible\",\"status\":412,"
                 + "\"detail\":\"k3 has priority 0\"}");

@@ -67,6 +67,18 @@ class ViewsTest {
     }
 
     @Test
+    void aRollingRestartInProgressShowsItsStepAndWhatIsDone() {
+        JsonNode v = AdminClient.JSON.readTree("""
+                {"name":"main","phase":"normal","primary":"db1","primaryKeeper":"k1","keepers":[],
+                 "operation":{"id":"op-1","type":"restart","state":"running","message":"restarting k3",
+                  "progress":{"pendingOnly":true,"keepers":[],"automatic":false,"done":["k2"],"current":"k3"}}}""");
+        assertThat(Views.status(v)).startsWith("""
+                Cluster main  phase normal  primary k1 (db1)
+                Operation restart running: restarting k3 (restarted so far: k2)
+                """);
+    }
+
+    @Test
     void historyIsOneLinePerMasterChange() {
         JsonNode h = AdminClient.JSON.readTree("""
                 {"formatVersion":1,"entries":[

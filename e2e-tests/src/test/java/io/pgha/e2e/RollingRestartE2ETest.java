@@ -88,8 +88,11 @@ class RollingRestartE2ETest {
         Instant restartDone = Instant.now();
         assertThat(restarted.exit()).as(restarted.out()).isZero();
         assertThat(restarted.out()).contains("restart done: restarted");
-        await("a few writes on the new primary").atMost(Duration.ofSeconds(30)).until(() -> acks.stream()
-                .filter(a -> a.at().isAfter(restartDone)).count() > 20);
+        await("a few writes on the new primary").atMost(Duration.ofSeconds(30)).until(() -> {
+            synchronized (acks) {
+                return acks.stream().filter(a -> a.at().isAfter(restartDone)).count() > 20;
+            }
+        });
         writer.stop();
         thread.join(30_000);
 
@@ -137,6 +140,18 @@ class RollingRestartE2ETest {
         Pghactl.Result reloaded = pghactl.run("reload");
         assertThat(reloaded.exit()).as(reloaded.out()).isZero();
         assertThat(reloaded.out()).contains("reload done: reloaded k1, k2, k3");
+
+        // pghactl dsn: a connection string through the proxy that psql reaches the primary with.
+        Pghactl.Result dsn = pghactl.run("dsn", "--user", "postgres");
+        assertThat(dsn.exit()).as(dsn.out()).isZero();
+        assertThat(dsn.out().strip()).isEqualTo("host=" + proxy.host() + " port=" + proxy.port()
+                + " dbname=postgres user=postgres target_session_attrs=read-write");
+        ProcessBuilder psql = new ProcessBuilder("psql", dsn.out().strip(), "-Atc", "SELECT pg_is_in_recovery()");
+        psql.environment().put("PGPASSWORD", LocalCluster.SUPERUSER_PASSWORD);
+        Process run = psql.redirectErrorStream(true).start();
+        String answer = new String(run.getInputStream().readAllBytes()).strip();
+        assertThat(run.waitFor()).as(answer).isZero();
+        assertThat(answer).as("psql through the dsn reaches the primary").isEqualTo("f");
 
         // automaticPgRestart: the sentinel runs the same rolling restart on its own, the primary last.
         String primaryNow = cluster.masterKeeper().orElseThrow().uid();

@@ -31,7 +31,8 @@ class ProxyConfiguration {
         String uid = props.uid() != null && !props.uid().isBlank() ? props.uid()
                 : Uids.random("p");
         return new ClusterViewMonitor(repository, server, uid, props.readOnly().maxLag().toBytes(),
-                props.readOnly().synchronousOnly());
+                props.readOnly().synchronousOnly(), props.clientAddress(props.port()),
+                props.readOnlyPort() == null ? null : props.clientAddress(props.readOnlyPort()));
     }
 
     /** Health component {@code proxy}: DOWN while not listening (fenced, or no confirmed view yet). */

@@ -21,6 +21,8 @@ import org.springframework.util.unit.DataSize;
  * @param shutdownGrace  on shutdown, how long open connections may finish on their own before being closed
  * @param refusalTls     how a refused client that asks for TLS is answered (docs/proxy.md, Refusals)
  * @param readWrite      the read-write listener's waiting for a primary
+ * @param advertiseHost  the host clients use to reach this proxy, published for {@code pghactl dsn}; absent: the
+ *                       listen address, or this machine's address when that is a wildcard
  */
 @ConfigurationProperties("pgha.proxy")
 public record ProxyProperties(
@@ -35,7 +37,21 @@ public record ProxyProperties(
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("2s") Duration shutdownGrace,
         @DefaultValue RefusalTls refusalTls,
-        @DefaultValue ReadWrite readWrite) {
+        @DefaultValue ReadWrite readWrite,
+        String advertiseHost) {
+
+    /** {@code host:port} where clients reach the listener on {@code listenerPort}. */
+    public String clientAddress(int listenerPort) {
+        String host = advertiseHost != null && !advertiseHost.isBlank() ? advertiseHost : listenAddress;
+        if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                host = "127.0.0.1";
+            }
+        }
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + listenerPort;
+    }
 
     /**
      * @param maxLag             a standby further behind the primary's WAL position than this gets no reads

@@ -72,7 +72,8 @@ public record ClusterView(String name, String uid, long generation, String phase
         }
     }
 
-    public record ProxyView(String uid, long generation, boolean listening, boolean acknowledged) {
+    public record ProxyView(String uid, long generation, boolean listening, boolean acknowledged, String address,
+                            String readOnlyAddress) {
     }
 
     public record SentinelView(String uid, boolean leader) {
@@ -110,7 +111,7 @@ public record ClusterView(String name, String uid, long generation, String phase
                 .map(k -> keeper(k, snapshot, infos.get(k.uid()), master, inSync)).toList();
         List<ProxyView> proxyViews = proxies.values().stream().sorted(Comparator.comparing(ProxyInfo::uid))
                 .map(p -> new ProxyView(p.uid(), p.generation(), p.listening(),
-                        p.generation() >= cd.proxy().generation())).toList();
+                        p.generation() >= cd.proxy().generation(), p.address(), p.readOnlyAddress())).toList();
         List<SentinelView> sentinelViews = sentinels.values().stream().sorted(Comparator.comparing(SentinelInfo::uid))
                 .map(s -> new SentinelView(s.uid(), s.uid().equals(leader))).toList();
         return new ClusterView(name, cd.cluster().uid(), cd.cluster().generation(),

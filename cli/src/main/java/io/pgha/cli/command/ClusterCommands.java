@@ -1,9 +1,11 @@
 package io.pgha.cli.command;
 
 import io.pgha.cli.Pghactl;
+import io.pgha.cli.api.AdminClient;
 import io.pgha.cli.format.Views;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
@@ -20,6 +22,43 @@ public final class ClusterCommands {
         public Integer call() {
             JsonNode v = api().get("/api/v1/cluster").body();
             return print(v, Views.status(v));
+        }
+    }
+
+    @Command(name = "dsn", mixinStandardHelpOptions = true,
+            description = "A libpq connection string through the proxies: the read-write port reaches the primary,"
+                    + " --read-only the standbys. Every listening proxy is a host, so a client moves to the next when"
+                    + " one is down.")
+    public static final class Dsn extends Base {
+        @Option(names = "--read-only", description = "the proxies' read-only port (reads spread over the standbys)")
+        boolean readOnly;
+
+        @Option(names = "--dbname", defaultValue = "postgres", description = "database (default ${DEFAULT-VALUE})")
+        String dbname;
+
+        @Option(names = "--user", description = "user name; default: the client's (libpq's PGUSER or login name)")
+        String user;
+
+        @Override
+        public Integer call() {
+            JsonNode v = api().get("/api/v1/cluster").body();
+            java.util.List<String> hosts = new java.util.ArrayList<>();
+            java.util.List<String> ports = new java.util.ArrayList<>();
+            for (JsonNode p : v.path("proxies")) {
+                String address = p.path(readOnly ? "readOnlyAddress" : "address").asString("");
+                int colon = address.lastIndexOf(':');
+                if (p.path("listening").asBoolean() && colon > 0) {
+                    hosts.add(address.substring(0, colon).replace("[", "").replace("]", ""));
+                    ports.add(address.substring(colon + 1));
+                }
+            }
+            if (hosts.isEmpty()) {
+                throw new Pghactl.Refused(readOnly ? "no listening proxy has a read-only port"
+                        + " (pgha.proxy.read-only-port)" : "no proxy is listening: clients cannot connect now");
+            }
+            String dsn = "host=" + String.join(",", hosts) + " port=" + String.join(",", ports) + " dbname=" + dbname
+                    + (user == null ? "" : " user=" + user) + (readOnly ? "" : " target_session_attrs=read-write");
+            return print(AdminClient.JSON.createObjectNode().put("dsn", dsn), dsn + "\n");
         }
     }
 

@@ -40,6 +40,12 @@ public final class Views {
             text(op, "candidate").ifPresent(c -> b.append(" to ").append(c));
             text(op, "scheduledAt").ifPresent(t -> b.append(" at ").append(t));
             text(op, "message").ifPresent(m -> b.append(": ").append(m));
+            JsonNode done = op.path("progress").path("done");
+            if (done.isArray() && !done.isEmpty()) {
+                List<String> names = new ArrayList<>();
+                done.forEach(d -> names.add(d.asString()));
+                b.append(" (restarted so far: ").append(String.join(", ", names)).append(')');
+            }
             b.append('\n');
         }
         text(v, "message").ifPresent(m -> b.append("Message: ").append(m).append('\n'));

@@ -83,9 +83,15 @@ public final class ClusterViewMonitor implements SmartLifecycle {
     private volatile String problem = "cluster data not read yet";
     private long nextBindNanos;
 
+    /** Where clients reach this proxy ({@code host:port}), published for {@code pghactl dsn}. */
+    private final String address;
+    private final String readOnlyAddress;
+
     public ClusterViewMonitor(ClusterRepository repository, ProxyServer server, String uid, long maxLagBytes,
-                              boolean synchronousOnly) {
+                              boolean synchronousOnly, String address, String readOnlyAddress) {
         this.synchronousOnly = synchronousOnly;
+        this.address = address;
+        this.readOnlyAddress = readOnlyAddress;
         this.repository = repository;
         this.store = repository.store();
         this.server = server;
@@ -227,7 +233,8 @@ public final class ClusterViewMonitor implements SmartLifecycle {
             registrationTtl = ttl;
             published = null;
         }
-        ProxyInfo info = new ProxyInfo(uid, instanceId, routing.proxyGeneration(), server.listening(), Instant.now());
+        ProxyInfo info = new ProxyInfo(uid, instanceId, routing.proxyGeneration(), server.listening(), Instant.now(),
+                address, readOnlyAddress);
         String key = info.generation() + "/" + info.listening();
         if (!key.equals(published)) {
             registration.update(JsonCodec.write(info));
