@@ -111,7 +111,7 @@ public final class SpecCommand extends Base {
         r.path("needsRestart").forEach(n -> restart.add(n.asString()));
         if (!restart.isEmpty()) {
             b.append("needs a PostgreSQL restart to apply: ").append(String.join(", ", restart))
-                    .append(" (automaticPgRestart, or restart the keepers' PostgreSQL)\n");
+                    .append(" (pghactl restart --pending; automaticPgRestart does it by itself)\n");
         }
         return b.toString();
     }
