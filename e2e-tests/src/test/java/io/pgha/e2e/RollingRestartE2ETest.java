@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code pghactl restart --pending} after a {@code max_connections} change, with a writer through the proxy: the
  * standbys restart first, one at a time, the primary last by exactly one switchover; every instance runs the new
  * value; the writer loses no acknowledged row and sees at most one write gap, the switchover's. Then a reload, and
- * {@code automaticPgRestart}: the sentinel's own rolling restart, in the same order.
+ * {@code automaticPgRestart}: the sentinel's own rolling restart, in the same order; and lowering
+ * {@code max_connections}, which restarts the primary first, in place.
  */
 class RollingRestartE2ETest {
     private static final Logger log = LoggerFactory.getLogger(RollingRestartE2ETest.class);
@@ -175,6 +176,26 @@ class RollingRestartE2ETest {
         List<ClusterHistory.Entry> all = cluster.repository.history().orElseThrow().value().entries();
         assertThat(all.subList(historyBefore + 1, all.size())).as("one more switchover").hasSize(1)
                 .allMatch(e -> e.reason() == ClusterHistory.Reason.SWITCHOVER && e.fromKeeperUid().equals(primaryNow));
+
+        // Lowering max_connections: a standby cannot start with less than its primary runs with, so the primary
+        // restarts first, in place, and every standby still comes back.
+        String primaryThen = cluster.masterKeeper().orElseThrow().uid();
+        assertThat(pghactl.run("spec", "patch", "{\"pgParameters\":{\"max_connections\":\"120\"}}").exit()).isZero();
+        await("every instance restarted with max_connections 120").atMost(Duration.ofSeconds(120))
+                .ignoreExceptions().until(() -> {
+                    for (LocalCluster.Keeper k : cluster.keepers.values()) {
+                        if (!k.sql().value("SHOW max_connections").equals("120")) {
+                            return false;
+                        }
+                    }
+                    Cluster.Operation o = cluster.clusterData().orElseThrow().cluster().status().operation();
+                    return o.state() == Cluster.Operation.State.DONE && !o.id().equals(auto.id());
+                });
+        Cluster.Operation lowered = cluster.clusterData().orElseThrow().cluster().status().operation();
+        log.info("lowering restart: {}", lowered);
+        assertThat(lowered.progress().done()).hasSize(3).first().isEqualTo(primaryThen);
+        assertThat(cluster.masterKeeper().orElseThrow().uid()).as("restarted in place").isEqualTo(primaryThen);
+        cluster.awaitHealthy(2, Duration.ofSeconds(60));
     }
 
     private boolean needsRestart(String keeper) {

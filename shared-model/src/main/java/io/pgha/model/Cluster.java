@@ -123,20 +123,31 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
          * @param automatic    started by the sentinel for {@code automaticPgRestart}, not by an operator
          * @param done         the keepers whose step finished, in the order they were restarted (or reloaded)
          * @param current      the keeper whose restart is under way; null between steps
-         * @param currentSince when the current step began (its convergenceTimeout counts from there)
+         * @param currentSince when the current step began (its convergenceTimeout counts from there); between steps,
+         *                     when the last one ended (the next waits from there until every DB applied its spec)
          * @param skipped      keepers in scope left out, with why (not healthy, nothing pending)
+         * @param replayBeforeStandbys after the primary restarted first (a lowered parameter standbys need at least
+         *                     as high), the WAL position a standby must have replayed before it restarts: it follows
+         *                     the primary's record of its new values, which a standby's control file must hold
+         *                     before it can start with them
          */
         @JsonInclude(JsonInclude.Include.NON_NULL)
         public record Progress(boolean pendingOnly, List<String> keepers, boolean automatic, List<String> done,
-                               String current, Instant currentSince, Map<String, String> skipped) {
+                               String current, Instant currentSince, Map<String, String> skipped,
+                               Long replayBeforeStandbys) {
             public Progress {
                 keepers = keepers == null ? List.of() : List.copyOf(keepers);
                 done = done == null ? List.of() : List.copyOf(done);
                 skipped = skipped == null ? Map.of() : Map.copyOf(skipped);
             }
 
+            public Progress(boolean pendingOnly, List<String> keepers, boolean automatic, List<String> done,
+                            String current, Instant currentSince, Map<String, String> skipped) {
+                this(pendingOnly, keepers, automatic, done, current, currentSince, skipped, null);
+            }
+
             public static Progress of(boolean pendingOnly, List<String> keepers, boolean automatic) {
-                return new Progress(pendingOnly, keepers, automatic, List.of(), null, null, Map.of());
+                return new Progress(pendingOnly, keepers, automatic, List.of(), null, null, Map.of(), null);
             }
 
             public boolean inScope(String keeperUid) {
@@ -145,20 +156,27 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
 
             /** The step on {@code keeperUid} began at {@code at}. */
             public Progress starting(String keeperUid, Instant at) {
-                return new Progress(pendingOnly, keepers, automatic, done, keeperUid, at, skipped);
+                return new Progress(pendingOnly, keepers, automatic, done, keeperUid, at, skipped,
+                        replayBeforeStandbys);
             }
 
-            /** The current step finished. */
-            public Progress finishedCurrent() {
+            /** The current step finished at {@code at}. */
+            public Progress finishedCurrent(Instant at) {
                 List<String> d = new java.util.ArrayList<>(done);
                 d.add(current);
-                return new Progress(pendingOnly, keepers, automatic, d, null, null, skipped);
+                return new Progress(pendingOnly, keepers, automatic, d, null, at, skipped, replayBeforeStandbys);
             }
 
             public Progress skipping(String keeperUid, String why) {
                 Map<String, String> s = new java.util.TreeMap<>(skipped);
                 s.put(keeperUid, why);
-                return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, s);
+                return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, s,
+                        replayBeforeStandbys);
+            }
+
+            /** Standbys restart only once they replayed {@code position}. */
+            public Progress replayingFirst(long position) {
+                return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, skipped, position);
             }
         }
     }

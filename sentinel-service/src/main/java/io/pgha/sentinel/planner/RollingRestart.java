@@ -3,6 +3,7 @@ package io.pgha.sentinel.planner;
 import io.pgha.model.Cluster.Operation;
 import io.pgha.model.Cluster.Operation.Progress;
 import io.pgha.model.DB;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -13,7 +14,10 @@ import java.util.Optional;
  * request into that DB's spec, and the step is over once the keeper reports the new generation applied (it does so
  * only after restarting), PostgreSQL is healthy and, for a standby, streams again. Standbys go first; then the
  * primary, by a planned switchover to a standby that has every acknowledged commit (the old primary comes back as a
- * standby, restarted), else in place. A standby cluster's standby leader is restarted in place, last. With
+ * standby, restarted), else in place; but when the spec lowers a parameter a hot standby needs at least as high as its
+ * primary's ({@code max_connections} and four more), the primary goes first, in place, since standbys could not
+ * start with the lower value while it runs with the higher one. A standby cluster's standby leader is restarted in
+ * place, last. With
  * {@code pendingOnly} only instances whose PostgreSQL reports parameters waiting for a restart are taken; keepers
  * that are not healthy are skipped (named in the outcome). A step that does not end within convergenceTimeout fails
  * the operation; so does pausing the cluster. {@code automaticPgRestart} is a rolling restart the sentinel starts
@@ -70,7 +74,8 @@ final class RollingRestart {
             // standby then).
             Operations.advanceSwitchover(c, op, p.currentSince()).ifPresent(outcome -> {
                 if (outcome.done()) {
-                    stepDone(c, op, p, "restarted as a standby of " + op.candidate() + " by switchover");
+                    stepDone(c, op, p.finishedCurrent(c.now), "restarted as a standby of " + op.candidate()
+                            + " by switchover");
                 } else {
                     fail(c, op, p.current(), outcome.message());
                 }
@@ -83,7 +88,12 @@ final class RollingRestart {
             return;
         }
         if (restarted(c, db.get())) {
-            stepDone(c, op, p, "restarted, " + (db.get().spec().leads() ? "healthy" : "streaming again"));
+            Progress next = p.finishedCurrent(c.now);
+            // A primary restarted before standbys (a lowered parameter): they restart once they replayed past its
+            // restart, where it recorded its new values.
+            stepDone(c, op, db.get().spec().role() == DB.Role.MASTER
+                    ? next.replayingFirst(db.get().status().walPosition()) : next,
+                    "restarted, " + (db.get().spec().leads() ? "healthy" : "streaming again"));
         } else if (c.usable(p.currentSince()).compareTo(c.spec().convergenceTimeout()) > 0) {
             fail(c, op, p.current(), p.current() + " did not " + (db.get().converged() ? "come back healthy"
                     + (db.get().spec().leads() ? "" : " and streaming") : "report the restart")
@@ -99,16 +109,90 @@ final class RollingRestart {
         return db.spec().leads() || c.report(db).map(r -> Boolean.TRUE.equals(r.streaming())).orElse(false);
     }
 
-    private static void stepDone(PlanContext c, Operation op, Progress p, String how) {
-        c.event(new PlanEvent.OperationStep(op.id(), op.type(), "restarted", p.current(), how));
-        Progress next = p.finishedCurrent();
+    /** {@code next}: the progress with the current step finished. */
+    private static void stepDone(PlanContext c, Operation op, Progress next, String how) {
+        c.event(new PlanEvent.OperationStep(op.id(), op.type(), "restarted", next.done().get(next.done().size() - 1),
+                how));
         c.setOperation(new Operation(op.id(), op.type(), null, op.requestedAt(), op.scheduledAt(),
                 Operation.State.RUNNING, null, null, next));
         nextStep(c, c.cd().cluster().status().operation(), next);
     }
 
+    /**
+     * Parameters a hot standby must have at least as high as its primary's (PostgreSQL records the primary's values
+     * in the WAL, and a standby started with less stops with "insufficient parameter settings").
+     */
+    static final List<String> HOT_STANDBY_MINIMUMS = List.of("max_connections", "max_worker_processes",
+            "max_wal_senders", "max_prepared_transactions", "max_locks_per_transaction");
+
+    /**
+     * The spec lowers one of {@link #HOT_STANDBY_MINIMUMS} below what the primary runs with: the standbys could not
+     * start with the lower value while the primary runs with the higher one, so the primary restarts first, in
+     * place, and the standbys after it.
+     */
+    static Optional<String> lowersAStandbyMinimum(PlanContext c, DB primary) {
+        for (String name : HOT_STANDBY_MINIMUMS) {
+            Long wanted = integer(c.spec().pgParameters().get(name));
+            Long running = integer(primary.status().pgParameters().get(name));
+            if (wanted != null && running != null && wanted < running) {
+                return Optional.of(name + " " + running + " → " + wanted);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Long integer(String value) {
+        try {
+            return value == null ? null : Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static void nextStep(PlanContext c, Operation op, Progress p) {
+        // Before each step, every healthy DB applies the current spec first: which instances have parameters pending
+        // is known only then, and a standby that is not converged is no switchover candidate. At most
+        // convergenceTimeout (a DB that never converges is the failover logic's to handle, not a reason to hang).
+        List<String> unsettled = c.cd().dbs().values().stream().filter(db -> db.status().healthy())
+                .filter(db -> !db.converged()).map(db -> db.spec().keeperUid()).sorted().toList();
+        Long replayFirst = p.replayBeforeStandbys();
+        List<String> replaying = replayFirst == null ? List.of() : c.cd().dbs().values().stream()
+                .filter(db -> !db.spec().leads() && db.status().healthy())
+                .filter(db -> c.report(db).map(r -> r.replayedWalPosition() < replayFirst).orElse(true))
+                .map(db -> db.spec().keeperUid()).sorted().toList();
+        Instant since = p.currentSince() != null ? p.currentSince()
+                : op.scheduledAt() != null && op.scheduledAt().isAfter(op.requestedAt()) ? op.scheduledAt()
+                : op.requestedAt();
+        if ((!unsettled.isEmpty() || !replaying.isEmpty())
+                && c.usable(since).compareTo(c.spec().convergenceTimeout()) <= 0) {
+            String waiting = !unsettled.isEmpty() ? "waiting for " + unsettled + " to apply the current spec"
+                    : "waiting for " + replaying + " to replay the primary's restart (at " + p.replayBeforeStandbys()
+                    + ")";
+            if (op.state() != Operation.State.RUNNING || !waiting.equals(op.message()) || !p.equals(op.progress())) {
+                c.setOperation(new Operation(op.id(), op.type(), null, op.requestedAt(), op.scheduledAt(),
+                        Operation.State.RUNNING, waiting, null, p));
+            }
+            return;
+        }
         Optional<DB> leader = c.cd().masterDb();
+        // Lowering a parameter standbys need at least as high as the primary: the primary first (whether or not it
+        // reported the change pending yet: its running value is the evidence), and no standby before it.
+        List<String> done = p.done();
+        Optional<String> lowered = leader.filter(m -> m.spec().role() == DB.Role.MASTER)
+                .filter(m -> !done.contains(m.spec().keeperUid()))
+                .flatMap(m -> lowersAStandbyMinimum(c, m));
+        if (lowered.isPresent()) {
+            DB m = leader.get();
+            String k = m.spec().keeperUid();
+            if (p.inScope(k) && !p.skipped().containsKey(k)) {
+                if (PlanContext.ready(m)) {
+                    restartInPlace(c, op, p, m, "primary first, in place: " + lowered.get()
+                            + " (a standby cannot start with less than its primary runs with)");
+                    return;
+                }
+                p = p.skipping(k, "not ready");
+            }
+        }
         // Standbys first, in keeper order; each must be healthy (a standby that is down restarts on its own).
         for (DB db : c.cd().dbs().values().stream().filter(d -> !d.spec().leads())
                 .sorted(Comparator.comparing((DB d) -> d.spec().keeperUid())).toList()) {
@@ -119,6 +203,10 @@ final class RollingRestart {
             }
             if (!db.status().healthy()) {
                 p = p.skipping(k, "not healthy");
+                continue;
+            }
+            if (lowered.isPresent()) {
+                p = p.skipping(k, "the primary must restart first (" + lowered.get() + ")");
                 continue;
             }
             restartInPlace(c, op, p, db, "standby");

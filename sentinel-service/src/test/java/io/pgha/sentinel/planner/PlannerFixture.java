@@ -77,6 +77,13 @@ final class PlannerFixture {
         return this;
     }
 
+    PlannerFixture requestedSecondsAgo(int seconds) {
+        operation = new Cluster.Operation(operation.id(), operation.type(), operation.candidate(),
+                now.minusSeconds(seconds), operation.scheduledAt(), operation.state(), operation.message(),
+                operation.fromDb(), operation.progress());
+        return this;
+    }
+
     /** The keepers' PostgreSQL report parameters waiting for a restart. */
     PlannerFixture needsRestart(String... keeperUids) {
         needsRestart.addAll(List.of(keeperUids));

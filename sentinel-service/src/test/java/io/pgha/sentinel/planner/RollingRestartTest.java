@@ -36,6 +36,17 @@ class RollingRestartTest {
                             assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.OperationStep s
                                     && s.step().equals("restart") && "k2".equals(s.keeperUid()));
                         }),
+                scenario("the first step waits until every healthy keeper applied the current spec",
+                        () -> threeNodes().needsRestart("k1").restart(true).notConverged("db2", 2),
+                        p -> {
+                            p.next().dbs().values().forEach(d -> assertThat(d.spec().request()).isNull());
+                            assertThat(op(p).state()).isEqualTo(Cluster.Operation.State.RUNNING);
+                            assertThat(op(p).message()).isEqualTo("waiting for [k2] to apply the current spec");
+                        }),
+                scenario("a keeper that does not apply the spec within convergenceTimeout holds the restart no longer",
+                        () -> threeNodes().needsRestart("k1", "k3").restart(true).requestedSecondsAgo(200)
+                                .notConverged("db2", 200),
+                        p -> assertThat(request(p, "db3")).isEqualTo(DB.Request.restart("op1"))),
                 scenario("pendingOnly passes over a standby without parameters waiting for a restart",
                         () -> threeNodes().needsRestart("k1", "k3").restart(true),
                         p -> {
@@ -79,6 +90,56 @@ class RollingRestartTest {
                             assertThat(p.next().proxy().spec().masterDbUid()).isNull();
                             assertThat(op(p).fromDb()).isEqualTo("db1");
                             assertThat(op(p).progress().current()).isEqualTo("k1");
+                            assertThat(request(p, "db1")).isNull();
+                        }),
+                scenario("lowering max_connections restarts the primary first, in place, even before it reports it"
+                                + " pending: no standby could start first",
+                        () -> threeNodes().spec("{\"pgParameters\": {\"max_connections\": \"50\"}}")
+                                .reportedParameters("db1", java.util.Map.of("max_connections", "100"))
+                                .needsRestart("k2", "k3").restart(true),
+                        p -> {
+                            assertThat(request(p, "db1")).isEqualTo(DB.Request.restart("op1"));
+                            assertThat(master(p)).isEqualTo("db1");
+                            assertThat(request(p, "db2")).isNull();
+                            assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.OperationStep s
+                                    && s.why().contains("max_connections 100 → 50"));
+                        }),
+                scenario("after the primary's restart, standbys wait until they replayed past it (where it recorded"
+                                + " its new values, which a standby's control file must hold before it can start)",
+                        () -> threeNodes().spec("{\"pgParameters\": {\"max_connections\": \"50\"}}")
+                                .reportedParameters("db1", java.util.Map.of("max_connections", "50"))
+                                .needsRestart("k2", "k3").restarting("k1", 3).wal("db2", 99_000_000),
+                        p -> {
+                            assertThat(op(p).progress().done()).containsExactly("k1");
+                            assertThat(op(p).progress().replayBeforeStandbys()).isEqualTo(100_000_000L);
+                            assertThat(op(p).message()).contains("[k2] to replay the primary's restart");
+                            assertThat(request(p, "db2")).isNull();
+                            assertThat(request(p, "db3")).isNull();
+                        }),
+                scenario("while the primary runs with more, a standby named alone is skipped, not started to fail",
+                        () -> threeNodes().spec("{\"pgParameters\": {\"max_connections\": \"50\"}}")
+                                .reportedParameters("db1", java.util.Map.of("max_connections", "100"))
+                                .needsRestart("k1", "k2", "k3").restart(true, "k2"),
+                        p -> {
+                            assertThat(request(p, "db2")).isNull();
+                            assertThat(op(p).state()).isEqualTo(Cluster.Operation.State.DONE);
+                            assertThat(op(p).progress().skipped().get("k2")).contains("the primary must restart first");
+                        }),
+                scenario("raising max_connections keeps the standbys first",
+                        () -> threeNodes().spec("{\"pgParameters\": {\"max_connections\": \"200\"}}")
+                                .reportedParameters("db1", java.util.Map.of("max_connections", "100"))
+                                .needsRestart("k1", "k2", "k3").restart(true),
+                        p -> {
+                            assertThat(request(p, "db2")).isEqualTo(DB.Request.restart("op1"));
+                            assertThat(request(p, "db1")).isNull();
+                        }),
+                scenario("after the primary's restart with the lowered value, the standbys follow",
+                        () -> threeNodes().spec("{\"pgParameters\": {\"max_connections\": \"50\"}}")
+                                .reportedParameters("db1", java.util.Map.of("max_connections", "50"))
+                                .needsRestart("k2", "k3").restarting("k1", 3),
+                        p -> {
+                            assertThat(op(p).progress().done()).containsExactly("k1");
+                            assertThat(request(p, "db2")).isEqualTo(DB.Request.restart("op1"));
                             assertThat(request(p, "db1")).isNull();
                         }),
                 scenario("with no standby that may take over, the primary restarts in place",
