@@ -130,11 +130,13 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
          *                     as high), the WAL position a standby must have replayed before it restarts: it follows
          *                     the primary's record of its new values, which a standby's control file must hold
          *                     before it can start with them
+         * @param specGeneration for an automatic restart, the cluster generation (spec) it was started for: the
+         *                     sentinel starts no other automatic restart for the same spec, whatever this one's outcome
          */
         @JsonInclude(JsonInclude.Include.NON_NULL)
         public record Progress(boolean pendingOnly, List<String> keepers, boolean automatic, List<String> done,
                                String current, Instant currentSince, Map<String, String> skipped,
-                               Long replayBeforeStandbys) {
+                               Long replayBeforeStandbys, Long specGeneration) {
             public Progress {
                 keepers = keepers == null ? List.of() : List.copyOf(keepers);
                 done = done == null ? List.of() : List.copyOf(done);
@@ -143,11 +145,16 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
 
             public Progress(boolean pendingOnly, List<String> keepers, boolean automatic, List<String> done,
                             String current, Instant currentSince, Map<String, String> skipped) {
-                this(pendingOnly, keepers, automatic, done, current, currentSince, skipped, null);
+                this(pendingOnly, keepers, automatic, done, current, currentSince, skipped, null, null);
             }
 
             public static Progress of(boolean pendingOnly, List<String> keepers, boolean automatic) {
-                return new Progress(pendingOnly, keepers, automatic, List.of(), null, null, Map.of(), null);
+                return new Progress(pendingOnly, keepers, automatic, List.of(), null, null, Map.of(), null, null);
+            }
+
+            /** The sentinel's own restart for {@code automaticPgRestart}, for the spec of cluster generation {@code g}. */
+            public static Progress automaticFor(long g) {
+                return new Progress(true, List.of(), true, List.of(), null, null, Map.of(), null, g);
             }
 
             public boolean inScope(String keeperUid) {
@@ -157,26 +164,28 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
             /** The step on {@code keeperUid} began at {@code at}. */
             public Progress starting(String keeperUid, Instant at) {
                 return new Progress(pendingOnly, keepers, automatic, done, keeperUid, at, skipped,
-                        replayBeforeStandbys);
+                        replayBeforeStandbys, specGeneration);
             }
 
             /** The current step finished at {@code at}. */
             public Progress finishedCurrent(Instant at) {
                 List<String> d = new java.util.ArrayList<>(done);
                 d.add(current);
-                return new Progress(pendingOnly, keepers, automatic, d, null, at, skipped, replayBeforeStandbys);
+                return new Progress(pendingOnly, keepers, automatic, d, null, at, skipped, replayBeforeStandbys,
+                        specGeneration);
             }
 
             public Progress skipping(String keeperUid, String why) {
                 Map<String, String> s = new java.util.TreeMap<>(skipped);
                 s.put(keeperUid, why);
                 return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, s,
-                        replayBeforeStandbys);
+                        replayBeforeStandbys, specGeneration);
             }
 
             /** Standbys restart only once they replayed {@code position}. */
             public Progress replayingFirst(long position) {
-                return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, skipped, position);
+                return new Progress(pendingOnly, keepers, automatic, done, current, currentSince, skipped, position,
+                        specGeneration);
             }
         }
     }

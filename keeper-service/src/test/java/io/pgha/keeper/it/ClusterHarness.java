@@ -160,7 +160,7 @@ final class ClusterHarness implements AutoCloseable {
         private boolean synchronous;
         private Map<String, String> params = Map.of();
         private boolean rewind;
-        private boolean autoRestart;
+        private DB.Request request;
 
         private Db(String uid) {
             this.uid = uid;
@@ -214,15 +214,16 @@ final class ClusterHarness implements AutoCloseable {
             return this;
         }
 
-        Db automaticPgRestart(boolean b) {
-            autoRestart = b;
+        /** The sentinel's one-off request (a rolling restart's step, a reload). */
+        Db request(DB.Request r) {
+            request = r;
             return this;
         }
 
         DB build() {
             return new DB(uid, generation, Instant.now(), new DB.Spec(keeper, role, init,
                     follows == null ? null : DB.FollowConfig.internal(follows), synchronous, new ArrayList<>(sync), null,
-                    params, List.of(), 10, 5, rewind, List.of(), followers, null, null, autoRestart), null);
+                    params, List.of(), 10, 5, rewind, List.of(), followers, null, null, false, request), null);
         }
     }
 }

@@ -262,7 +262,7 @@ class KeeperIntegrationTest {
     }
 
     @Test
-    void aParameterChangeReloadsAndARestartOnlyParameterRestartsOnlyWhenAllowed(TestInfo info) throws Exception {
+    void aParameterChangeReloadsAndARestartOnlyParameterRestartsOnlyWhenRequested(TestInfo info) throws Exception {
         ClusterHarness h = harness(info);
         h.startKeeper("k1");
         int p1 = h.keeper("k1").pgPort;
@@ -288,8 +288,9 @@ class KeeperIntegrationTest {
         assertThat(pg(p1).value("SHOW max_connections")).isEqualTo("100");
         assertThat(h.keeper("k1").postmasterPid()).hasValue(pid);
 
+        // The sentinel's restart request (one step of a rolling restart): carried out once, then applied.
         DB g4 = db("db1").on("k1").master().params(Map.of("work_mem", "16MB", "max_connections", "150"))
-                .automaticPgRestart(true).generation(4).build();
+                .request(DB.Request.restart("op-1")).generation(4).build();
         h.assign("db1", g4);
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> pg(p1).value("SHOW max_connections"),
                 "150"::equals);
@@ -299,6 +300,16 @@ class KeeperIntegrationTest {
                 .contains("pgha_keeper_needs_restart{cluster=\"" + h.name + "\"} 0.0"));
         assertThat(Files.readString(h.keeper("k1").dataDir.resolve("postgres/postgresql.auto.conf")))
                 .doesNotContain("wal_level");
+
+        // The same request in a later generation (the DB changed for another reason) is not carried out again.
+        h.awaitConverged("k1", g4, START);
+        long restarted = h.keeper("k1").postmasterPid().orElseThrow();
+        DB g5 = db("db1").on("k1").master().params(Map.of("work_mem", "32MB", "max_connections", "150"))
+                .request(DB.Request.restart("op-1")).generation(5).build();
+        h.assign("db1", g5);
+        h.awaitConverged("k1", g5, START);
+        assertThat(pg(p1).value("SHOW work_mem")).isEqualTo("32MB");
+        assertThat(h.keeper("k1").postmasterPid()).hasValue(restarted);
     }
 
     @Test

@@ -21,8 +21,9 @@ import java.util.Optional;
  * {@code pendingOnly} only instances whose PostgreSQL reports parameters waiting for a restart are taken; keepers
  * that are not healthy are skipped (named in the outcome). A step that does not end within convergenceTimeout fails
  * the operation; so does pausing the cluster. {@code automaticPgRestart} is a rolling restart the sentinel starts
- * itself when some instance needs one; after a failed one it starts no other until an operator acts (a restart
- * that failed once would fail again, and each try restarts instances). A reload asks every healthy keeper to reload
+ * itself when some instance needs one, once per spec (cluster generation): after it, failed or done, the next
+ * automatic one needs a spec change (a restart that failed once would fail again, and one that left a parameter
+ * pending would loop). A reload asks every healthy keeper to reload
  * at once: reloading disturbs nobody.
  */
 final class RollingRestart {
@@ -34,9 +35,12 @@ final class RollingRestart {
      * instance needs a restart; the cluster data then holds it.
      */
     static Optional<Operation> automatic(PlanContext c, Operation last) {
+        long generation = c.cd().cluster().generation();
+        // One automatic restart per spec: one that failed would most likely fail again (and each attempt restarts
+        // instances), and one that left a parameter pending would restart the cluster over and over.
         if (!c.spec().automaticPgRestart() || c.cd().cluster().status().paused()
                 || (last != null && last.type() == Operation.Type.RESTART && last.progress() != null
-                && last.progress().automatic() && last.state() == Operation.State.FAILED)) {
+                && last.progress().automatic() && Long.valueOf(generation).equals(last.progress().specGeneration()))) {
             return Optional.empty();
         }
         List<String> pending = c.cd().dbs().values().stream().filter(db -> db.status().healthy())
@@ -45,7 +49,7 @@ final class RollingRestart {
             return Optional.empty();
         }
         Operation op = new Operation("op-auto-" + c.now.toEpochMilli(), Operation.Type.RESTART, null, c.now, null,
-                Operation.State.PENDING, null, null, Progress.of(true, List.of(), true));
+                Operation.State.PENDING, null, null, Progress.automaticFor(generation));
         c.setOperation(op);
         c.event(new PlanEvent.OperationStep(op.id(), op.type(), "start", null, "automaticPgRestart: " + pending
                 + " have parameters waiting for a restart"));

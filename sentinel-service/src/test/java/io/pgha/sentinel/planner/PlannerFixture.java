@@ -125,10 +125,10 @@ final class PlannerFixture {
         return this;
     }
 
-    PlannerFixture automaticRestartFailed() {
+    /** An automatic restart for the spec of cluster generation {@code generation} ended in {@code state}. */
+    PlannerFixture automaticRestartEnded(Cluster.Operation.State state, long generation) {
         operation = new Cluster.Operation("op-auto-1", Cluster.Operation.Type.RESTART, null, now.minusSeconds(100),
-                null, Cluster.Operation.State.FAILED, "k2 did not come back", null,
-                Cluster.Operation.Progress.of(true, List.of(), true));
+                null, state, "k2 did not come back", null, Cluster.Operation.Progress.automaticFor(generation));
         return this;
     }
 

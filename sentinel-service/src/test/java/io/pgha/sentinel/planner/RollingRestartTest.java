@@ -209,13 +209,25 @@ class RollingRestartTest {
                             assertThat(op(p)).isNull();
                             p.next().dbs().values().forEach(d -> assertThat(d.spec().request()).isNull());
                         }),
-                scenario("after a failed automatic restart no other starts until an operator acts",
+                scenario("after a failed automatic restart no other starts for the same spec",
                         () -> threeNodes().spec("{\"automaticPgRestart\": true}").needsRestart("k2")
-                                .automaticRestartFailed(),
+                                .automaticRestartEnded(Cluster.Operation.State.FAILED, 1),
                         p -> {
                             assertThat(op(p).id()).isEqualTo("op-auto-1");
                             assertThat(op(p).state()).isEqualTo(Cluster.Operation.State.FAILED);
                             assertThat(request(p, "db2")).isNull();
+                        }),
+                scenario("an automatic restart that left a parameter pending is not repeated for the same spec",
+                        () -> threeNodes().spec("{\"automaticPgRestart\": true}").needsRestart("k2")
+                                .automaticRestartEnded(Cluster.Operation.State.DONE, 1),
+                        p -> assertThat(op(p).id()).isEqualTo("op-auto-1")),
+                scenario("a spec changed since the last automatic restart gets one of its own",
+                        () -> threeNodes().spec("{\"automaticPgRestart\": true}").needsRestart("k2")
+                                .automaticRestartEnded(Cluster.Operation.State.FAILED, 0),
+                        p -> {
+                            assertThat(op(p).id()).isNotEqualTo("op-auto-1");
+                            assertThat(op(p).progress().specGeneration()).isEqualTo(1L);
+                            assertThat(request(p, "db2")).isEqualTo(DB.Request.restart(op(p).id()));
                         }),
                 scenario("pausing the cluster fails a running restart and withdraws its request",
                         () -> threeNodes().paused().needsRestart("k2").restarting("k2", 2).notConverged("db2", 2),
