@@ -159,19 +159,8 @@ class RollingRestartE2ETest {
         Pghactl.Result automatic = pghactl.run("spec", "patch", "{\"automaticPgRestart\":true,"
                 + "\"pgParameters\":{\"max_connections\":\"160\"}}");
         assertThat(automatic.exit()).as(automatic.out()).isZero();
-        await("every instance restarted with max_connections 160").atMost(Duration.ofSeconds(120))
-                .ignoreExceptions().until(() -> {
-                    for (LocalCluster.Keeper k : cluster.keepers.values()) {
-                        if (!k.sql().value("SHOW max_connections").equals("160")) {
-                            return false;
-                        }
-                    }
-                    Cluster.Operation o = cluster.clusterData().orElseThrow().cluster().status().operation();
-                    return o.state() == Cluster.Operation.State.DONE && o.type() == Cluster.Operation.Type.RESTART;
-                });
-        Cluster.Operation auto = cluster.clusterData().orElseThrow().cluster().status().operation();
+        Cluster.Operation auto = awaitAutomaticRestartWith("160", op.id());
         log.info("automatic restart: {}", auto);
-        assertThat(auto.progress().automatic()).isTrue();
         assertThat(auto.progress().done()).hasSize(3).last().isEqualTo(primaryNow);
         List<ClusterHistory.Entry> all = cluster.repository.history().orElseThrow().value().entries();
         assertThat(all.subList(historyBefore + 1, all.size())).as("one more switchover").hasSize(1)
@@ -181,21 +170,29 @@ class RollingRestartE2ETest {
         // restarts first, in place, and every standby still comes back.
         String primaryThen = cluster.masterKeeper().orElseThrow().uid();
         assertThat(pghactl.run("spec", "patch", "{\"pgParameters\":{\"max_connections\":\"120\"}}").exit()).isZero();
-        await("every instance restarted with max_connections 120").atMost(Duration.ofSeconds(120))
-                .ignoreExceptions().until(() -> {
-                    for (LocalCluster.Keeper k : cluster.keepers.values()) {
-                        if (!k.sql().value("SHOW max_connections").equals("120")) {
-                            return false;
-                        }
-                    }
-                    Cluster.Operation o = cluster.clusterData().orElseThrow().cluster().status().operation();
-                    return o.state() == Cluster.Operation.State.DONE && !o.id().equals(auto.id());
-                });
-        Cluster.Operation lowered = cluster.clusterData().orElseThrow().cluster().status().operation();
+        Cluster.Operation lowered = awaitAutomaticRestartWith("120", auto.id());
         log.info("lowering restart: {}", lowered);
         assertThat(lowered.progress().done()).hasSize(3).first().isEqualTo(primaryThen);
         assertThat(cluster.masterKeeper().orElseThrow().uid()).as("restarted in place").isEqualTo(primaryThen);
         cluster.awaitHealthy(2, Duration.ofSeconds(60));
+    }
+
+    /** Every instance runs {@code max_connections} {@code value} and an automatic restart after {@code previousOp} is done. */
+    private Cluster.Operation awaitAutomaticRestartWith(String value, String previousOp) {
+        await("every instance restarted with max_connections " + value).atMost(Duration.ofSeconds(120))
+                .ignoreExceptions().until(() -> {
+                    for (LocalCluster.Keeper k : cluster.keepers.values()) {
+                        if (!k.sql().value("SHOW max_connections").equals(value)) {
+                            return false;
+                        }
+                    }
+                    Cluster.Operation o = cluster.clusterData().orElseThrow().cluster().status().operation();
+                    return o.type() == Cluster.Operation.Type.RESTART && o.state() == Cluster.Operation.State.DONE
+                            && !o.id().equals(previousOp);
+                });
+        Cluster.Operation o = cluster.clusterData().orElseThrow().cluster().status().operation();
+        assertThat(o.progress().automatic()).as("started by the sentinel").isTrue();
+        return o;
     }
 
     private boolean needsRestart(String keeper) {
