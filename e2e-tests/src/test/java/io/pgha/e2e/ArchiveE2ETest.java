@@ -3,6 +3,7 @@ package io.pgha.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgha.model.Cluster;
 import io.pgha.testing.EtcdExtension;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -77,12 +78,17 @@ class ArchiveE2ETest {
         assertThat(badMode.body()).contains("pgParameters.archive_mode");
         assertThat(cluster.repository.clusterData().orElseThrow().revision()).isEqualTo(revision);
 
-        // archive_mode needs a restart: automaticPgRestart lets the keepers do it.
+        // archive_mode needs a restart: with automaticPgRestart the sentinel runs a rolling restart (the standby
+        // first, the primary last by switchover).
         String copy = "test ! -f " + archive + "/%f && cp %p " + archive + "/%f";
         HttpResponse<String> patched = admin.call("PATCH", "/api/v1/cluster/spec",
                 "{\"automaticPgRestart\":true,\"pgParameters\":{\"archive_mode\":\"on\",\"archive_command\":\""
                         + copy + "\"}}");
         assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        await("the automatic rolling restart done").atMost(Duration.ofSeconds(90)).until(() -> {
+            Cluster.Operation op = cluster.clusterData().orElseThrow().cluster().status().operation();
+            return op != null && op.type() == Cluster.Operation.Type.RESTART && op.state() == Cluster.Operation.State.DONE;
+        });
         LocalCluster.Keeper primary = cluster.masterKeeper().orElseThrow();
         await("archive_mode on at the primary").atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> primary.sql().value("SHOW archive_mode"), "on"::equals);
