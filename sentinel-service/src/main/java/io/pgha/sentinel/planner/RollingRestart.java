@@ -12,19 +12,20 @@ import java.util.Optional;
 /**
  * Phase 3b, a rolling restart (DESIGN §15) and a reload. A restart takes one keeper at a time: it writes a restart
  * request into that DB's spec, and the step is over once the keeper reports the new generation applied (it does so
- * only after restarting), PostgreSQL is healthy and, for a standby, streams again. Standbys go first; then the
- * primary, by a planned switchover to a standby that has every acknowledged commit (the old primary comes back as a
- * standby, restarted), else in place; but when the spec lowers a parameter a hot standby needs at least as high as its
- * primary's ({@code max_connections} and four more), the primary goes first, in place, since standbys could not
- * start with the lower value while it runs with the higher one. A standby cluster's standby leader is restarted in
- * place, last. With
- * {@code pendingOnly} only instances whose PostgreSQL reports parameters waiting for a restart are taken; keepers
- * that are not healthy are skipped (named in the outcome). A step that does not end within convergenceTimeout fails
- * the operation; so does pausing the cluster. {@code automaticPgRestart} is a rolling restart the sentinel starts
- * itself when some instance needs one, once per spec (cluster generation): after it, failed or done, the next
- * automatic one needs a spec change (a restart that failed once would fail again, and one that left a parameter
- * pending would loop). A reload asks every healthy keeper to reload
- * at once: reloading disturbs nobody.
+ * only after restarting), PostgreSQL is healthy and, for a standby, streams again. Before each step every healthy DB
+ * must have applied the current spec. Standbys go first; then the primary, by a planned switchover to a standby that
+ * has every acknowledged commit (the old primary comes back as a standby, restarted), else in place. When the spec
+ * lowers a parameter a hot standby needs at least as high as its primary's ({@code max_connections} and four more),
+ * the primary goes first, in place, and each standby only once it replayed past that restart: a standby cannot start
+ * with less than its primary recorded. A standby cluster's standby leader is restarted in place, last.
+ *
+ * <p>With {@code pendingOnly} only instances whose PostgreSQL reports parameters waiting for a restart are taken;
+ * keepers that are not healthy are skipped (named in the outcome). A step that does not end within
+ * convergenceTimeout fails the operation; so does pausing the cluster. {@code automaticPgRestart} is a rolling
+ * restart the sentinel starts itself when some instance needs one, once per spec (cluster generation): after it,
+ * failed or done, the next automatic one needs a spec change (a restart that failed once would fail again, and one
+ * that left a parameter pending would loop). A reload asks every healthy keeper to reload at once: reloading
+ * disturbs nobody.
  */
 final class RollingRestart {
     private RollingRestart() {
