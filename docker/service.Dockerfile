@@ -1,0 +1,32 @@
+# The image of a pgha Java service (sentinel-service, proxy-service, admin-api): Debian's JRE, the service's
+# Spring Boot jar split into layers (dependencies, loader, snapshot dependencies, application), a non-root user.
+# Build context: the module's folder, after `./mvnw -DskipTests package`:
+#   docker build -f docker/service.Dockerfile --build-arg SERVICE=sentinel-service -t pgha/sentinel-service sentinel-service
+# BASE_IMAGE: any Debian bookworm image (scripts/images.sh makes one with debootstrap where no registry is reachable).
+# No HEALTHCHECK: Kubernetes probes /actuator/health/{liveness,readiness}.
+ARG BASE_IMAGE=debian:bookworm-slim
+
+FROM ${BASE_IMAGE} AS jre
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log \
+ && groupadd --system --gid 999 pgha && useradd --system --uid 999 --gid pgha --home-dir /opt/pgha pgha
+
+# Extracting the jar needs only the JRE; the runtime image gets the extracted layers, not the fat jar.
+FROM jre AS layers
+ARG SERVICE
+WORKDIR /build
+COPY target/${SERVICE}.jar application.jar
+RUN java -Djarmode=tools -jar application.jar extract --layers --destination extracted
+
+FROM jre
+WORKDIR /opt/pgha
+# One layer per rate of change: a new build usually changes only the last one.
+COPY --from=layers /build/extracted/dependencies/ ./
+COPY --from=layers /build/extracted/spring-boot-loader/ ./
+COPY --from=layers /build/extracted/snapshot-dependencies/ ./
+COPY --from=layers /build/extracted/application/ ./
+USER 999:999
+# Heap from the container's memory limit (the chart sets JAVA_TOOL_OPTIONS per service; this is the default).
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError"
+ENTRYPOINT ["java", "-jar", "/opt/pgha/application.jar"]
