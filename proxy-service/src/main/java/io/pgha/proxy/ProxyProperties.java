@@ -44,13 +44,32 @@ public record ProxyProperties(
     public String clientAddress(int listenerPort) {
         String host = advertiseHost != null && !advertiseHost.isBlank() ? advertiseHost : listenAddress;
         if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostAddress();
-            } catch (java.net.UnknownHostException e) {
-                host = "127.0.0.1";
-            }
+            host = machineAddress();
         }
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + listenerPort;
+    }
+
+    /**
+     * This machine's first IPv4 address that is up and not loopback (a pod's IP); the host name's address would often
+     * be 127.0.1.1 (Debian's /etc/hosts), which no other machine reaches.
+     */
+    private static String machineAddress() {
+        try {
+            for (java.net.NetworkInterface nic : java.util.Collections.list(
+                    java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address && !a.isLinkLocalAddress()) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // fall through: nothing better than loopback to say
+        }
+        return "127.0.0.1";
     }
 
     /**
