@@ -161,7 +161,9 @@ class RollingRestartE2ETest {
         assertThat(automatic.exit()).as(automatic.out()).isZero();
         Cluster.Operation auto = awaitAutomaticRestartWith("160", op.id());
         log.info("automatic restart: {}", auto);
-        assertThat(auto.progress().done()).hasSize(3).last().isEqualTo(primaryNow);
+        // Every standby restarted before the primary (a standby the sentinel rebuilt meanwhile, e.g. an old primary
+        // it judged forked, starts with the new value from its base backup and needs no restart).
+        assertThat(auto.progress().done()).last().isEqualTo(primaryNow);
         List<ClusterHistory.Entry> all = cluster.repository.history().orElseThrow().value().entries();
         assertThat(all.subList(historyBefore + 1, all.size())).as("one more switchover").hasSize(1)
                 .allMatch(e -> e.reason() == ClusterHistory.Reason.SWITCHOVER && e.fromKeeperUid().equals(primaryNow));
@@ -172,7 +174,7 @@ class RollingRestartE2ETest {
         assertThat(pghactl.run("spec", "patch", "{\"pgParameters\":{\"max_connections\":\"120\"}}").exit()).isZero();
         Cluster.Operation lowered = awaitAutomaticRestartWith("120", auto.id());
         log.info("lowering restart: {}", lowered);
-        assertThat(lowered.progress().done()).hasSize(3).first().isEqualTo(primaryThen);
+        assertThat(lowered.progress().done()).first().isEqualTo(primaryThen);
         assertThat(cluster.masterKeeper().orElseThrow().uid()).as("restarted in place").isEqualTo(primaryThen);
         cluster.awaitHealthy(2, Duration.ofSeconds(60));
     }
