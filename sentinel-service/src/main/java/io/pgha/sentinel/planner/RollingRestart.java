@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Phase 3b, a rolling restart (DESIGN §15) and a reload. A restart takes one keeper at a time: it writes a restart
+ * Phase 3b, a rolling restart (docs/api.md, Rolling restart and reload) and a reload. A restart takes one keeper at a time: it writes a restart
  * request into that DB's spec, and the step is over once the keeper reports the new generation applied (it does so
  * only after restarting), PostgreSQL is healthy and, for a standby, streams again. Before each step every healthy DB
  * must have applied the current spec. Standbys go first; then the primary, by a planned switchover to a standby that
