@@ -104,6 +104,11 @@ public record Cluster(String uid, long generation, Instant changeTime, ClusterSp
             public String label() {
                 return name().toLowerCase(java.util.Locale.ROOT);
             }
+
+            /** A failover or a switchover: the operation puts another DB in the master's place. */
+            public boolean replacesMaster() {
+                return this == FAILOVER || this == SWITCHOVER;
+            }
         }
 
         public enum State {

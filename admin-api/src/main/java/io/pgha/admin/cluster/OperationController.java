@@ -175,8 +175,7 @@ public class OperationController {
             throw ApiProblem.conflict("operation " + s.operation().id() + " (" + s.operation().type().label()
                     + ", " + s.operation().state().name().toLowerCase() + ") is in progress");
         }
-        boolean replacesMaster = type == Cluster.Operation.Type.FAILOVER || type == Cluster.Operation.Type.SWITCHOVER;
-        if (replacesMaster && s.master() == null) {
+        if (type.replacesMaster() && s.master() == null) {
             throw ApiProblem.conflict("there is no primary to replace");
         }
         if (scope != null) {
@@ -220,9 +219,7 @@ public class OperationController {
                 throw ApiProblem.conflict("operation " + id + " was cancelled before it started");
             }
             if (op.state() == Cluster.Operation.State.FAILED) {
-                boolean replacesMaster = op.type() == Cluster.Operation.Type.FAILOVER
-                        || op.type() == Cluster.Operation.Type.SWITCHOVER;
-                throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, replacesMaster ? "No eligible candidate"
+                throw new ApiProblem(HttpStatus.PRECONDITION_FAILED, op.type().replacesMaster() ? "No eligible candidate"
                         : capitalized(op.type().label()) + " failed", op.message(), List.of(), Map.of("operation", op));
             }
             if (op.state() == Cluster.Operation.State.DONE || System.nanoTime() >= deadline) {
