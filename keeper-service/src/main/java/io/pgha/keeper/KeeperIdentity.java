@@ -88,7 +88,11 @@ public final class KeeperIdentity implements AutoCloseable {
             String persisted = Files.exists(file) ? Files.readString(file).strip() : null;
             String uid;
             if (configured != null && !configured.isBlank()) {
-                uid = configured;
+                uid = slotSafe(configured);
+                if (!uid.equals(configured)) {
+                    log.info("keeper uid={} from pgha.keeper.uid={} reason=\"'-' is not allowed in a replication "
+                            + "slot name\"", uid, configured);
+                }
                 if (!ClusterSpec.SLOT_NAME.matcher(uid).matches()) {
                     throw new StartupFailure("pgha.keeper.uid '" + uid + "' is not a valid replication slot name",
                             "Use lower case letters, digits and '_' (at most 63).");
@@ -108,6 +112,15 @@ public final class KeeperIdentity implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot persist the keeper uid in " + file, e);
         }
+    }
+
+    /**
+     * A Kubernetes pod name ({@code pgha-keeper-0}, what the chart passes) as a keeper uid: the uid names the
+     * keeper's replication slot and its entry in {@code synchronous_standby_names}, where '-' is not allowed, so
+     * each '-' becomes '_'. Anything else invalid is left for the check to refuse.
+     */
+    static String slotSafe(String name) {
+        return name.replace('-', '_');
     }
 
     public String uid() {

@@ -46,6 +46,18 @@ class KeeperIdentityTest {
     }
 
     @Test
+    void aKubernetesPodNameBecomesASlotSafeUidTheSameAtEveryStart() {
+        // The chart passes the StatefulSet pod's name; '-' is not allowed in a replication slot name.
+        try (KeeperIdentity id = KeeperIdentity.establish(props("demo-pgha-keeper-0", dir.resolve("f")), NO_OS_USER)) {
+            assertThat(id.uid()).isEqualTo("demo_pgha_keeper_0");
+        }
+        try (KeeperIdentity again = KeeperIdentity.establish(props("demo-pgha-keeper-0", dir.resolve("f")),
+                NO_OS_USER)) {
+            assertThat(again.uid()).isEqualTo("demo_pgha_keeper_0");
+        }
+    }
+
+    @Test
     void everyStartHasANewInstanceId() {
         String first;
         try (KeeperIdentity id = KeeperIdentity.establish(props("k1", dir.resolve("d")), NO_OS_USER)) {
