@@ -2,6 +2,8 @@
 # Container images of pgha, built with podman where no Docker engine and no registry exist.
 #   scripts/images.sh build    the four images (after ./mvnw -DskipTests package), with their sizes
 #   scripts/images.sh base     only the Debian bookworm base image (debootstrap from the configured mirror)
+#   scripts/images.sh test     the chart's pods on those images under a failover drill and random kills
+#                              (chart-tests ImagesDrillTest; builds what is missing first)
 # Images: localhost/pgha/{keeper-service,sentinel-service,proxy-service,admin-api}:$TAG (TAG default: the
 # chart's appVersion). With Docker and a registry, the same Dockerfiles build on debian:bookworm-slim (docs/kubernetes.md).
 set -euo pipefail
@@ -87,8 +89,46 @@ build() {
   podman image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E "^(localhost/pgha/.*:$TAG|$BASE) "
 }
 
-case "${1:-}" in
+# The chart's etcd runs registry.k8s.io/etcd, which no registry here serves: the test runs the chart's etcd pod
+# (its command line, user and volume) on the base image with Debian's etcd binary.
+ETCD_TEST_IMAGE=localhost/pgha-test/etcd:test
+etcd_image() {
+  if podman image exists "$ETCD_TEST_IMAGE"; then
+    return
+  fi
+  command -v etcd >/dev/null || { . scripts/apt.sh; apt_install etcd-server; }
+  local ctx
+  ctx=$(mktemp -d /tmp/pgha-etcd-image.XXXXXX)
+  cp "$(command -v etcd)" "$ctx/etcd"
+  printf 'FROM %s\nCOPY etcd /usr/local/bin/etcd\n' "$BASE" >"$ctx/Containerfile"
+  podman build -q "${PODMAN_RUN_OPTS[@]}" -t "$ETCD_TEST_IMAGE" "$ctx" >/dev/null
+  rm -rf "$ctx"
+  log "test image $ETCD_TEST_IMAGE ($(etcd --version | head -1))"
+}
+
+test_images() {
+  local s missing=0
+  for s in "${SERVICES[@]}"; do podman image exists "localhost/pgha/$s:$TAG" || missing=1; done
+  if [ "$missing" = 1 ]; then
+    [ -f keeper-service/target/keeper-service.jar ] || ./mvnw -B -ntp -q package -DskipTests
+    build
+  fi
+  etcd_image
+  # shellcheck source=apt.sh
+  . scripts/apt.sh
+  # shellcheck source=chart-tools.sh
+  . scripts/chart-tools.sh
+  ensure_chart_tools
+  log "the chart's pods on the images: failover drill and random kills (about 8 minutes)"
+  ./mvnw -B -ntp -pl chart-tests -am test -Dtest=ImagesDrillTest -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dpgha.images.test=true "$@"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
   base) ensure_tools; base ;;
   build) ensure_tools; build ;;
-  *) echo "usage: $0 build|base" >&2; exit 2 ;;
+  test) ensure_tools; test_images "$@" ;;
+  *) echo "usage: $0 build|base|test" >&2; exit 2 ;;
 esac

