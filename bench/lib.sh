@@ -32,3 +32,14 @@ run_e2e() {
 
 # field KEY: the value of " KEY=..." in $summary.
 field() { printf '%s' "$summary" | grep -o " $1=[^ ]*" | head -1 | cut -d= -f2-; }
+
+# parse_rounds ARGS...: sets ROUNDS from "--rounds N" (default 3); anything else is a usage error.
+parse_rounds() {
+  ROUNDS=3
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --rounds) ROUNDS=$2; shift 2 ;;
+      *) echo "usage: $0 [--rounds N]" >&2; exit 2 ;;
+    esac
+  done
+}

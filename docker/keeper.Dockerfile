@@ -37,7 +37,23 @@ COPY --from=layers /build/extracted/application/ ./
 ENV LANG=en_US.UTF-8 \
     PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=20 -XX:+ExitOnOutOfMemoryError"
+# Class data sharing, as in service.Dockerfile: a training run that exits once the context is refreshed (before the
+# keeper connects anywhere or starts PostgreSQL), with a throw-away data dir and password file.
+ARG CDS=true
+RUN if [ "$CDS" = true ]; then \
+      mkdir -p /tmp/cds-training && echo cds-training >/tmp/cds-training/pw && chmod 600 /tmp/cds-training/pw \
+      && chown -R postgres:postgres /tmp/cds-training \
+      && runuser -u postgres -- java -XX:ArchiveClassesAtExit=/tmp/cds-training/application.jsa \
+        -Dspring.context.exit=onRefresh -jar /opt/pgha/application.jar --pgha.cluster-name=cds-training \
+        --pgha.store.endpoints=http://127.0.0.1:1 --server.port=0 --pgha.keeper.data-dir=/tmp/cds-training/data \
+        --pgha.keeper.pg.superuser.password-file=/tmp/cds-training/pw \
+        --pgha.keeper.pg.replication.password-file=/tmp/cds-training/pw >/tmp/cds-training/log 2>&1 \
+      || { tail -30 /tmp/cds-training/log; exit 1; }; \
+      mv /tmp/cds-training/application.jsa /opt/pgha/application.jsa && test -s /opt/pgha/application.jsa \
+      && rm -rf /tmp/cds-training; \
+    fi
 USER 999:999
 VOLUME /var/lib/pgha
 EXPOSE 5432 8431
-ENTRYPOINT ["java", "-jar", "/opt/pgha/application.jar"]
+# -Xshare:auto: an archive that does not match (another JVM) is skipped, never a failed start.
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/opt/pgha/application.jsa", "-Xshare:auto", "-jar", "/opt/pgha/application.jar"]

@@ -26,7 +26,20 @@ COPY --from=layers /build/extracted/dependencies/ ./
 COPY --from=layers /build/extracted/spring-boot-loader/ ./
 COPY --from=layers /build/extracted/snapshot-dependencies/ ./
 COPY --from=layers /build/extracted/application/ ./
-USER 999:999
 # Heap from the container's memory limit (the chart sets JAVA_TOOL_OPTIONS per service; this is the default).
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError"
-ENTRYPOINT ["java", "-jar", "/opt/pgha/application.jar"]
+# Class data sharing: a training run starts the application context and exits before anything connects
+# (spring.context.exit=onRefresh); the classes it loaded are archived, and every start maps them instead of loading
+# and verifying them again (docs/benchmarks.md, "Service start"). The settings are placeholders for that run only.
+# CDS=false builds the image without the archive (to measure the difference).
+ARG CDS=true
+RUN if [ "$CDS" = true ]; then \
+      java -XX:ArchiveClassesAtExit=/opt/pgha/application.jsa -Dspring.context.exit=onRefresh \
+        -jar /opt/pgha/application.jar --pgha.cluster-name=cds-training --pgha.store.endpoints=http://127.0.0.1:1 \
+        --server.port=0 --pgha.admin.auth.operator-token=cds-training >/tmp/cds-training.log 2>&1 \
+      || { tail -30 /tmp/cds-training.log; exit 1; }; \
+      test -s /opt/pgha/application.jsa; rm -f /tmp/cds-training.log; \
+    fi
+USER 999:999
+# -Xshare:auto: an archive that does not match (another JVM) is skipped, never a failed start.
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/opt/pgha/application.jsa", "-Xshare:auto", "-jar", "/opt/pgha/application.jar"]
