@@ -119,7 +119,7 @@ test_images() {
   # shellcheck source=chart-tools.sh
   . scripts/chart-tools.sh
   ensure_chart_tools
-  log "the chart's pods on the images: failover drill and random kills (about 8 minutes)"
+  log "the chart's pods on the images: failover drill and random kills (about 5 minutes)"
   ./mvnw -B -ntp -pl chart-tests -am test -Dtest=ImagesDrillTest -Dsurefire.failIfNoSpecifiedTests=false \
     -Dpgha.images.test=true "$@"
 }
