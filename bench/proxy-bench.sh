@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Proxy throughput: pgbench select-only (-S, 16 clients) against one PostgreSQL 15, directly, through pgha's
-# read-write listener and through HAProxy 2.6 in TCP mode, interleaved in the same run and repeated.
-# Prints TPS and average latency per run and the ratios, and writes the table to docs/benchmarks.md.
-#   bench/proxy-bench.sh            (BENCH_DURATION=20 seconds per pgbench run, BENCH_ROUNDS=3, BENCH_CLIENTS=16, BENCH_WARMUP=30)
-#   BENCH_PROXY_ARGS / BENCH_PROXY_JAVA_OPTS: extra arguments for the pgha proxy
+# Proxy throughput against one PostgreSQL 15, directly, through pgha's read-write listener and through HAProxy
+# 2.6 in TCP mode, interleaved in the same run and repeated, for three shapes of traffic:
+#   select   pgbench -S, 16 clients on long-lived connections (small messages: per-message cost)
+#   connect  pgbench -S -C, 8 clients, a new connection per transaction (accept and backend connect path)
+#   copy     4 parallel COPY pgbench_accounts TO STDOUT (bulk transfer: bytes per system call)
+# Prints throughput, average and p99 latency and the proxy's CPU per unit of work, and writes the table to
+# docs/benchmarks.md.
+#   bench/proxy-bench.sh   (BENCH_DURATION=20 seconds per run, BENCH_ROUNDS=3, BENCH_WARMUP=30, BENCH_CLIENTS=16,
+#                           BENCH_CONNECT_CLIENTS=8, BENCH_COPY_CLIENTS=4, BENCH_WORKLOADS="select connect copy")
+#   BENCH_PROXY_ARGS / BENCH_PROXY_JAVA_OPTS: extra arguments for the pgha proxy (e.g. --pgha.proxy.transport=io_uring)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/apt.sh
@@ -13,6 +18,9 @@ cd "$(dirname "$0")/.."
 DURATION=${BENCH_DURATION:-20}
 ROUNDS=${BENCH_ROUNDS:-3}
 CLIENTS=${BENCH_CLIENTS:-16}
+CONNECT_CLIENTS=${BENCH_CONNECT_CLIENTS:-8}
+COPY_CLIENTS=${BENCH_COPY_CLIENTS:-4}
+WORKLOADS=${BENCH_WORKLOADS:-select connect copy}
 PG_BIN=/usr/lib/postgresql/15/bin
 BASE=${BENCH_BASE_PORT:-16400}
 ETCD_PORT=$BASE; PG_PORT=$((BASE + 2)); PGHA_PORT=$((BASE + 3)); HAPROXY_PORT=$((BASE + 4)); HTTP_PORT=$((BASE + 5))
@@ -112,32 +120,81 @@ TRANSPORT=$(curl -s http://127.0.0.1:$HTTP_PORT/actuator/health/proxy | grep -o 
 HAPROXY_VERSION=$(haproxy -v 2>&1 | awk 'NR == 1 {print $3}')
 
 cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
-run() { # port seconds [pid] -> "tps latency_ms proxy_cpu_us_per_tx"
-  local before after out
-  before=$(cpu_ticks "${3:-}")
-  out=$($PG_BIN/pgbench -n -S -c "$CLIENTS" -j 2 -T "$2" -h 127.0.0.1 -p "$1" -U postgres postgres 2>/dev/null)
-  after=$(cpu_ticks "${3:-}")
-  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+# p99 of the per-transaction latencies (µs, third column) in pgbench's -l logs, in ms
+p99_ms() { cat "$@" | awk '{print $3}' | sort -n | awk '{a[NR] = $1} END {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.3f", a[i] / 1000}'; }
+pgbench_run() { # port seconds pid clients extra-args -> "tps avg_ms p99_ms cpu_us_per_tx"
+  local port=$1 secs=$2 pid=$3 clients=$4 extra=$5 before after out logs=$WORK/pgbench-logs
+  rm -rf "$logs"; mkdir -p "$logs"
+  before=$(cpu_ticks "$pid")
+  # shellcheck disable=SC2086 # extra holds separate pgbench options
+  out=$(cd "$logs" && $PG_BIN/pgbench -n -S $extra -c "$clients" -j 2 -T "$secs" -l -h 127.0.0.1 -p "$port" -U postgres postgres 2>/dev/null)
+  after=$(cpu_ticks "$pid")
+  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v p99="$(p99_ms "$logs"/pgbench_log.*)" '
     /^latency average/ {lat=$4} /^tps/ {tps=$3} /actually processed/ {tx=$NF}
-    END {printf "%.0f %.3f %.1f\n", tps, lat, (tx > 0 ? ticks * 1e6 / hz / tx : 0)}'
+    END {printf "%.0f %.3f %s %.1f\n", tps, lat, p99, (tx > 0 ? ticks * 1e6 / hz / tx : 0)}'
+}
+COPY_SQL="COPY pgbench_accounts TO STDOUT"
+COPY_BYTES=$($PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -Atc "$COPY_SQL" postgres | wc -c)
+copy_run() { # port seconds pid -> "MB/s avg_ms_per_copy p99_ms_per_copy cpu_us_per_MB"
+  local port=$1 secs=$2 pid=$3 before after t0 t1 c clients=()
+  rm -f "$WORK"/copy.*
+  before=$(cpu_ticks "$pid"); t0=$(date +%s%N)
+  for c in $(seq "$COPY_CLIENTS"); do
+    ( end=$(($(date +%s%N) + secs * 1000000000))
+      while [ "$(date +%s%N)" -lt $end ]; do
+        s0=$(date +%s%N)
+        $PG_BIN/psql -h 127.0.0.1 -p "$port" -U postgres -Atc "$COPY_SQL" postgres >/dev/null
+        echo $((($(date +%s%N) - s0) / 1000)) >>"$WORK/copy.$c"
+      done ) &
+    clients+=($!)
+  done
+  wait "${clients[@]}" # not a bare wait: etcd and the proxies are children too
+  t1=$(date +%s%N); after=$(cpu_ticks "$pid")
+  cat "$WORK"/copy.* | sort -n | awk -v bytes="$COPY_BYTES" -v ns=$((t1 - t0)) -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    {a[NR] = $1; sum += $1}
+    END {mb = NR * bytes / 1e6; i = int(NR * 0.99); if (i < 1) i = 1
+         printf "%.0f %.3f %.3f %.1f\n", mb / (ns / 1e9), sum / NR / 1000, a[i] / 1000, ticks * 1e6 / hz / mb}'
+}
+run() { # workload port seconds pid
+  case $1 in
+    select) pgbench_run "$2" "$3" "$4" "$CLIENTS" "" ;;
+    connect) pgbench_run "$2" "$3" "$4" "$CONNECT_CLIENTS" "-C" ;;
+    copy) copy_run "$2" "$3" "$4" ;;
+  esac
 }
 declare -A PORT=([direct]=$PG_PORT [pgha]=$PGHA_PORT [haproxy]=$HAPROXY_PORT)
 declare -A PID=([direct]="" [pgha]=$(cat "$WORK/proxy.pid") [haproxy]=$(cat "$WORK/haproxy.pid"))
+declare -A UNIT=([select]="tps" [connect]="tps" [copy]="MB/s")
+declare -A CPU_UNIT=([select]="µs/tx" [connect]="µs/tx" [copy]="µs/MB")
+declare -A SHAPE=([select]="pgbench -S -c $CLIENTS -j 2 -T $DURATION" [connect]="pgbench -S -C -c $CONNECT_CLIENTS -j 2 -T $DURATION"
+  [copy]="$COPY_CLIENTS parallel psql \`$COPY_SQL\` ($((COPY_BYTES / 1000000)) MB each) for $DURATION s")
 WARMUP=${BENCH_WARMUP:-30}
 log "warming up each target for $WARMUP s (the JVM's JIT needs ~30 s of load to finish compiling the data path)"
-for t in direct pgha haproxy; do run "${PORT[$t]}" "$WARMUP" >/dev/null; done
+for t in direct pgha haproxy; do
+  for w in $WORKLOADS; do
+    secs=$WARMUP; [ "$w" = select ] || secs=$((WARMUP / 3))
+    run "$w" "${PORT[$t]}" "$secs" "" >/dev/null
+  done
+done
 
 ROWS=()
+declare -A RATIOS=()
 for r in $(seq "$ROUNDS"); do
-  declare -A TPS=() LAT=() CPU=()
-  for t in direct pgha haproxy; do
-    read -r tps lat cpu < <(run "${PORT[$t]}" "$DURATION" "${PID[$t]}")
-    TPS[$t]=$tps; LAT[$t]=$lat; CPU[$t]=$cpu
-    log "round $r $t: $tps tps, $lat ms, proxy CPU $cpu us/transaction"
+  # pgha and HAProxy alternate which one runs first, so neither always follows the direct run
+  if [ $((r % 2)) -eq 1 ]; then order="direct pgha haproxy"; else order="direct haproxy pgha"; fi
+  for w in $WORKLOADS; do
+    declare -A V=() AVG=() P99=() CPU=()
+    for t in $order; do
+      read -r v avg p99 cpu < <(run "$w" "${PORT[$t]}" "$DURATION" "${PID[$t]}")
+      V[$t]=$v; AVG[$t]=$avg; P99[$t]=$p99; CPU[$t]=$cpu
+      log "round $r $w $t: $v ${UNIT[$w]}, average $avg ms, p99 $p99 ms, proxy CPU $cpu ${CPU_UNIT[$w]}"
+    done
+    ratio=$(awk -v p="${V[pgha]}" -v h="${V[haproxy]}" 'BEGIN {printf "%.2f", p / h}')
+    RATIOS[$w]="${RATIOS[$w]:-} $ratio"
+    ROWS+=("$(awk -v w="$w" -v r="$r" -v u="${UNIT[$w]}" -v cu="${CPU_UNIT[$w]}" -v d="${V[direct]}" -v p="${V[pgha]}" -v h="${V[haproxy]}" \
+      -v dl="${P99[direct]}" -v pl="${P99[pgha]}" -v hl="${P99[haproxy]}" -v pc="${CPU[pgha]}" -v hc="${CPU[haproxy]}" -v ratio="$ratio" 'BEGIN {
+        printf "| %s | %d | %d %s | %d | %d | %.2f | %.2f | **%s** | %s / %s / %s | %s / %s %s |", w, r, d, u, p, h, p/d, h/d, ratio, dl, pl, hl, pc, hc, cu }')")
   done
-  ROWS+=("$(awk -v r="$r" -v d="${TPS[direct]}" -v p="${TPS[pgha]}" -v h="${TPS[haproxy]}" \
-    -v dl="${LAT[direct]}" -v pl="${LAT[pgha]}" -v hl="${LAT[haproxy]}" -v pc="${CPU[pgha]}" -v hc="${CPU[haproxy]}" 'BEGIN {
-      printf "| %d | %d (%.3f ms) | %d (%.3f ms) | %d (%.3f ms) | %.2f | %.2f | %.2f | %.1f | %.1f |", r, d, dl, p, pl, h, hl, p/d, h/d, p/h, pc, hc }')")
 done
 
 # ---- idle connections: what thousands of open, silent connections cost the proxy -------------------------
@@ -172,24 +229,28 @@ IDLE_ROW=$(awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="
   printf "| %d | %.0f → %.0f MiB | %.1f KiB | %d → %d MiB | %.1f KiB |", n, r0/1024, r1/1024, (r1-r0)/n, h0, h1, (h1-h0)*1024/n }')
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-MED_PH=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '{gsub(/ /,"",$8); print $8}' | median)
-MED_PD=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '{gsub(/ /,"",$6); print $6}' | median)
-MED_HD=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' '{gsub(/ /,"",$7); print $7}' | median)
+SUMMARY=""
+for w in $WORKLOADS; do
+  SUMMARY+="${SUMMARY:+, }$w **$(printf '%s\n' ${RATIOS[$w]} | median)**"
+done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 TABLE=$(cat <<MD
 <!-- proxy-bench:start -->
-## Proxy: pgbench select-only through pgha vs HAProxy
+## Proxy: pgha vs HAProxy vs direct, three workloads
 
-$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB · PostgreSQL $($PG_BIN/postgres --version | awk '{print $3}'), HAProxy $HAPROXY_VERSION (TCP mode), pgha proxy transport $TRANSPORT ·
-command: \`bench/proxy-bench.sh\` (pgbench -S -c $CLIENTS -j 2 -T $DURATION, scale 10, $ROUNDS interleaved rounds after a $WARMUP s warm-up of each; CPU = the proxy process's user+system time per transaction)
+$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB · PostgreSQL $($PG_BIN/postgres --version | awk '{print $3}'), HAProxy $HAPROXY_VERSION (TCP mode, default threads), pgha proxy transport $TRANSPORT${BENCH_PROXY_ARGS:+ ($BENCH_PROXY_ARGS)} ·
+command: \`${BENCH_COMMAND:-bench/proxy-bench.sh}\` ($ROUNDS interleaved rounds after a warm-up of each target; scale 10)
 
-| round | direct tps (avg latency) | pgha tps | HAProxy tps | pgha / direct | HAProxy / direct | pgha / HAProxy | pgha CPU µs/tx | HAProxy CPU µs/tx |
-|---|---|---|---|---|---|---|---|---|
+$(for w in $WORKLOADS; do echo "- **$w**: ${SHAPE[$w]}"; done)
+
+| workload | round | direct | pgha | HAProxy | pgha / direct | HAProxy / direct | pgha / HAProxy | p99 ms direct / pgha / HAProxy | proxy CPU pgha / HAProxy |
+|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 
-Median pgha / HAProxy: **$MED_PH** (pgha / direct $MED_PD, HAProxy / direct $MED_HD). Every proxy shares the two
-cores with pgbench and PostgreSQL, so the ratio to direct measures the CPU each proxy spends per forwarded message.
+Median pgha / HAProxy: $SUMMARY. Every proxy shares the two cores with the client and PostgreSQL, so the ratio
+to direct measures what each proxy costs; the CPU column is the proxy process's user + system time per
+transaction (select, connect) or per MB (copy).
 
 Idle connections ($IDLE clients connected through the read-write listener to a backend that never answers;
 RSS of the proxy process, live heap after a full GC):

@@ -1,5 +1,6 @@
 package io.pgha.proxy;
 
+import io.pgha.proxy.net.IoScheduling;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,6 +18,8 @@ import org.springframework.util.unit.DataSize;
  * @param transport      {@code auto} (epoll when available, else NIO), {@code epoll} (fail if missing) or
  *                       {@code nio}
  * @param ioThreads      event loop threads for connections (0 = half the cores, at least one)
+ * @param ioScheduling   {@code batch}: the event loop threads in Linux's SCHED_BATCH class (why: {@link IoScheduling});
+ *                       {@code normal}: as the JVM made them
  * @param connectTimeout how long a backend connect may take before the client is closed
  * @param shutdownGrace  on shutdown, how long open connections may finish on their own before being closed
  * @param refusalTls     how a refused client that asks for TLS is answered (docs/proxy.md, Refusals)
@@ -34,6 +37,7 @@ public record ProxyProperties(
         @DefaultValue TcpKeepalive tcpKeepalive,
         @DefaultValue("auto") String transport,
         @DefaultValue("0") int ioThreads,
+        @DefaultValue("batch") IoScheduling ioScheduling,
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("2s") Duration shutdownGrace,
         @DefaultValue RefusalTls refusalTls,

@@ -2,6 +2,7 @@ package io.pgha.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgha.proxy.net.IoScheduling;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -13,7 +14,8 @@ class ProxyPropertiesTest {
         return new ProxyProperties("p1", listen, 5432, 5433,
                 new ProxyProperties.ReadOnly(DataSize.ofMegabytes(16), false, false),
                 new ProxyProperties.TcpKeepalive(Duration.ofSeconds(30), Duration.ofSeconds(10), 3), "nio", 1,
-                Duration.ofSeconds(2), Duration.ofSeconds(2), new ProxyProperties.RefusalTls(false, null, null),
+                IoScheduling.NORMAL, Duration.ofSeconds(2), Duration.ofSeconds(2),
+                new ProxyProperties.RefusalTls(false, null, null),
                 new ProxyProperties.ReadWrite(Duration.ofSeconds(10)), advertise);
     }
 

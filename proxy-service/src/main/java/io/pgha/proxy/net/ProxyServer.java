@@ -12,6 +12,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.pgha.proxy.ProxyProperties;
 import io.pgha.proxy.route.Backend;
 import io.pgha.proxy.route.Routing;
@@ -25,7 +26,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,6 +83,45 @@ public final class ProxyServer implements AutoCloseable {
         this.backendTemplate = b;
         this.refusalTls = RefusalTlsContext.of(props.refusalTls());
         log.info("event=transport transport={} ioThreads={}", transport, ioThreads(props));
+        schedule(props.ioScheduling());
+    }
+
+    /** Applies the I/O threads' scheduling policy on each of them; a failure is logged, the proxy serves anyway. */
+    private void schedule(IoScheduling policy) {
+        if (policy == IoScheduling.NORMAL) {
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (EventExecutor loop : workers) {
+            try {
+                String failure = loop.submit(policy::applyToCurrentThread).get(15, TimeUnit.SECONDS);
+                if (failure != null) {
+                    failures.add(failure);
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                failures.add(e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add("interrupted");
+                break;
+            }
+        }
+        if (failures.isEmpty()) {
+            log.info("event=io-scheduling policy={} threads={}", policy.name().toLowerCase(), ioThreads(props));
+        } else {
+            log.warn("event=io-scheduling-failed policy={} reason=\"{}\" consequence=\"{} of {} I/O threads keep "
+                    + "the normal policy\"", policy.name().toLowerCase(), failures.get(0), failures.size(),
+                    ioThreads(props));
+        }
+    }
+
+    /** Each I/O thread's scheduling policy as the kernel reports it (tests). */
+    List<Integer> ioThreadPolicies() throws Exception {
+        List<Integer> policies = new ArrayList<>();
+        for (EventExecutor loop : workers) {
+            policies.add(loop.submit(IoScheduling::policyOfCurrentThread).get(15, TimeUnit.SECONDS));
+        }
+        return policies;
     }
 
     /**

@@ -37,7 +37,8 @@ class StaleViewGateTest {
         ProxyProperties props = new ProxyProperties("gate", "127.0.0.1", port, null,
                 new ProxyProperties.ReadOnly(DataSize.ofMegabytes(16), false, false),
                 new ProxyProperties.TcpKeepalive(Duration.ofSeconds(30), Duration.ofSeconds(10), 3), "nio", 1,
-                Duration.ofSeconds(2), Duration.ofMillis(100), new ProxyProperties.RefusalTls(false, null, null),
+                IoScheduling.NORMAL, Duration.ofSeconds(2), Duration.ofMillis(100),
+                new ProxyProperties.RefusalTls(false, null, null),
                 new ProxyProperties.ReadWrite(Duration.ZERO), null);
         server = new ProxyServer(props, Transport.select("nio"), new Traffic());
         server.apply(new Routing(new Backend("db1", "127.0.0.1", backend.getLocalPort()), List.of(), 1, null,
