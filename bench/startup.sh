@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How fast each service starts, and how much memory it holds: on a local cluster (scripts/local-cluster.sh: etcd, 3
 # keepers, 2 sentinels, a proxy, the admin API), each service is stopped (SIGTERM, waited for) and started again
-# with the same command line, ROUNDS times (default 3): seconds from the exec to its readiness probe answering 200,
+# with the same command line, without and with its class data sharing archive, ROUNDS times (default 3): seconds from the exec to its readiness probe answering 200,
 # Spring's own "Started … in" figure, and the RSS 5 s after it was ready. A standby keeper also reports the
 # seconds until its /replica answers 200 (PostgreSQL running as a standby again; its data was intact).
 # Writes the "startup" section of docs/benchmarks.md.
@@ -23,12 +23,18 @@ trap 'scripts/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
 code() { curl -s -m 1 -o /dev/null -w '%{http_code}' "$1" || true; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# restart NAME PORT: stops the process NAME, starts its command line again and measures; prints
-# "ready_s started_s rss_mb replica_s" (replica_s "-" but for a standby keeper).
+declare -A CMDLINE # NAME -> its command line as scripts/local-cluster.sh started it (with the CDS archive), NUL-separated
+# restart NAME PORT VARIANT: stops the process NAME, starts its command line again (VARIANT plain: without the
+# class data sharing options) and measures; prints "ready_s started_s rss_mb replica_s" (replica_s "-" but for a
+# standby keeper).
 restart() {
-  local name=$1 port=$2 pid cmd t0 t1 started rss replica=- deadline
+  local name=$1 port=$2 variant=$3 pid cmd=() arg t0 t1 started rss replica=- deadline
   pid=$(cat "$DIR/$name.pid")
-  mapfile -d '' cmd <"/proc/$pid/cmdline"
+  [ -n "${CMDLINE[$name]:-}" ] || CMDLINE[$name]=$(tr '\0' '\n' <"/proc/$pid/cmdline")
+  while IFS= read -r arg; do
+    if [ "$variant" = plain ] && [[ $arg == -XX:SharedArchiveFile=* || $arg == -Xshare:* ]]; then continue; fi
+    cmd+=("$arg")
+  done <<<"${CMDLINE[$name]}"
   kill -TERM "$pid"
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   t0=$(now_ms)
@@ -69,9 +75,11 @@ for round in $(seq 1 "$ROUNDS"); do
   for svc in "k$k:$((BASE + 20 + k)):keeper (standby)" "s2:$((BASE + 32)):sentinel" "p1:$((BASE + 41)):proxy" \
     "admin:$((BASE + 50)):admin-api"; do
     IFS=: read -r name port label <<<"$svc"
-    r=$(restart "$name" "$port")
-    log "round $round $label: ready_s started_s rss_mb replica_s = $r"
-    rows[$label]+="$r;"
+    for variant in plain cds; do
+      r=$(restart "$name" "$port" $variant)
+      log "round $round $label $variant: ready_s started_s rss_mb replica_s = $r"
+      rows[$label/$variant]+="$r;"
+    done
   done
 done
 
@@ -82,19 +90,21 @@ table="<!-- startup:start -->
 ## Service start: time to ready and memory
 
 \`bench/startup.sh --rounds $ROUNDS\` on $(date -u +%Y-%m-%d), $(nproc) cores, on a local cluster: each service stopped
-(SIGTERM) and started again with the same command line (\`java -Xmx256m -jar …\`), $ROUNDS times. *Ready*: from
+(SIGTERM) and started again with the command line \`scripts/local-cluster.sh\` gave it, $ROUNDS times, once without
+and once with the class data sharing archive the script makes for each jar (*plain*: \`java -Xmx256m -jar <module>/target/cds/<module>.jar\`, the extracted jar;
+*CDS*: the same with \`-XX:SharedArchiveFile=<module>/target/cds/<module>.jsa -Xshare:auto\`). *Ready*: from
 the exec to \`/actuator/health/readiness\` answering 200; *Started in*: Spring Boot's own figure; *standby*: a
 keeper's \`/replica\` answering 200 (PostgreSQL streaming again; its data intact); RSS 5 s after ready. Medians
-(all rounds).
+(all rounds), plain → CDS.
 
-| service | ready (s) | Started in (s) | standby (s) | RSS (MB) | rounds: ready |
+| service | ready (s) | Started in (s) | standby (s) | RSS (MB) | rounds: ready plain / CDS |
 |---|---|---|---|---|---|"
 for label in "keeper (standby)" sentinel proxy admin-api; do
-  d=${rows[$label]}
+  p=${rows[$label/plain]} c=${rows[$label/cds]}
   standby=-
-  [[ $label == keeper* ]] && standby=$(col "$d" 4 | median)
+  [[ $label == keeper* ]] && standby="$(col "$p" 4 | median) → $(col "$c" 4 | median)"
   table+="
-| $label | $(col "$d" 1 | median) | $(col "$d" 2 | median) | $standby | $(col "$d" 3 | median) | $(col "$d" 1) |"
+| $label | $(col "$p" 1 | median) → $(col "$c" 1 | median) | $(col "$p" 2 | median) → $(col "$c" 2 | median) | $standby | $(col "$p" 3 | median) → $(col "$c" 3 | median) | $(col "$p" 1)/ $(col "$c" 1) |"
 done
 table+="
 <!-- startup:end -->"

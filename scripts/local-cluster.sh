@@ -41,6 +41,33 @@ start() { # name, command...
   echo $! >"$DIR/$name.pid"
 }
 
+# launch MODULE: how java runs MODULE — "-XX:SharedArchiveFile=… -Xshare:auto -jar …" with a class data sharing
+# archive, made first when missing or older than the jar. As in the images: the jar is extracted (CDS archives
+# only classes from plain jars on the class path, not from the jars nested in a Spring Boot jar), a training run
+# starts the application up to its refreshed context with placeholder settings (spring.context.exit=onRefresh:
+# nothing is started, no store is reached) and archives the classes it loaded; later starts map them instead of
+# loading and verifying them again (docs/benchmarks.md, "Service start"). A failed training run only costs the
+# speed-up: the fat jar runs as before.
+launch() {
+  local module=$1 jar=$1/target/$1.jar out=$1/target/cds work user_args=()
+  local jsa=$out/$1.jsa
+  [ "$(id -u)" -eq 0 ] && user_args=(--pgha.keeper.pg.os-user=postgres)
+  if [ ! -s "$jsa" ] || [ "$jar" -nt "$jsa" ]; then
+    work=$(mktemp -d /tmp/pgha-cds.XXXXXX)
+    echo cds-training >"$work/pw"; chmod 600 "$work/pw"; chmod 755 "$work"
+    rm -rf "$out"
+    { java -Djarmode=tools -jar "$jar" extract --destination "$out" \
+      && java -Xmx256m -XX:ArchiveClassesAtExit="$jsa" -Dspring.context.exit=onRefresh -jar "$out/$1.jar" \
+        --pgha.cluster-name=cds-training --pgha.store.endpoints=http://127.0.0.1:1 --server.port=0 \
+        --pgha.admin.auth.operator-token=cds-training --pgha.keeper.data-dir="$work/data" \
+        --pgha.keeper.pg.superuser.password-file="$work/pw" --pgha.keeper.pg.replication.password-file="$work/pw" \
+        "${user_args[@]}"; } >"$work/log" 2>&1 \
+      || { log "no class data archive for $module (training run failed: $(tail -1 "$work/log"))" >&2; rm -f "$jsa"; }
+    rm -rf "$work"
+  fi
+  if [ -s "$jsa" ]; then echo "-XX:SharedArchiveFile=$jsa -Xshare:auto -jar $out/$1.jar"; else echo "-jar $jar"; fi
+}
+
 alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 
 keeper_args() { # i
@@ -69,23 +96,27 @@ up() {
   [ -f "$DIR/replication.pw" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$DIR/replication.pw"
   [ -f "$DIR/operator.token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$DIR/operator.token"
   chmod 600 "$DIR"/*.pw
+  local keeper sentinel proxy admin
+  log "class data sharing archives (made once per build, ~10 s each)"
+  keeper=$(launch keeper-service); sentinel=$(launch sentinel-service)
+  proxy=$(launch proxy-service); admin=$(launch admin-api)
   alive etcd || start etcd etcd --name local --data-dir "$DIR/etcd" --listen-client-urls $ETCD \
     --advertise-client-urls $ETCD --listen-peer-urls http://127.0.0.1:$((BASE + 1)) \
     --initial-advertise-peer-urls http://127.0.0.1:$((BASE + 1)) \
     --initial-cluster local=http://127.0.0.1:$((BASE + 1))
   for i in 1 2 3; do
     # shellcheck disable=SC2046
-    alive k$i || start k$i java -Xmx256m -jar keeper-service/target/keeper-service.jar $(keeper_args $i)
+    alive k$i || start k$i java -Xmx256m $keeper $(keeper_args $i)
   done
   for i in 1 2; do
-    alive s$i || start s$i java -Xmx256m -jar sentinel-service/target/sentinel-service.jar \
+    alive s$i || start s$i java -Xmx256m $sentinel \
       --pgha.cluster-name=$CLUSTER --pgha.store.endpoints=$ETCD --server.port=$((BASE + 30 + i)) \
       --pgha.sentinel.uid=s$i --pgha.sentinel.initial-cluster-spec="$SPEC"
   done
-  alive p1 || start p1 java -Xmx256m -jar proxy-service/target/proxy-service.jar --pgha.cluster-name=$CLUSTER \
+  alive p1 || start p1 java -Xmx256m $proxy --pgha.cluster-name=$CLUSTER \
     --pgha.store.endpoints=$ETCD --server.port=$((BASE + 41)) --pgha.proxy.uid=p1 \
     --pgha.proxy.listen-address=127.0.0.1 --pgha.proxy.port=$((BASE + 5)) --pgha.proxy.read-only-port=$((BASE + 6))
-  alive admin || start admin java -Xmx256m -jar admin-api/target/admin-api.jar --pgha.cluster-name=$CLUSTER \
+  alive admin || start admin java -Xmx256m $admin --pgha.cluster-name=$CLUSTER \
     --pgha.store.endpoints=$ETCD --server.port=$((BASE + 50)) --pgha.admin.auth.operator-token-file="$DIR/operator.token"
   log "waiting for a primary and two streaming standbys (first start: initdb and base backups)"
   local deadline=$((SECONDS + 300)) p=""
