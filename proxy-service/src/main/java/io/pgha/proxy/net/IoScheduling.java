@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
  * gets its fair share of CPU, but waking up does not let it preempt whoever runs. A proxy sleeps and wakes on
  * every burst of bytes; as an ordinary thread each wake-up interrupted the PostgreSQL backend or the client
  * producing the next burst, so everybody ran in small slices and paid a context switch each time. Under four
- * parallel COPYs on 2 cores the event loop switched 23,000 times a second and moved 60 % of HAProxy's bytes;
- * in the batch class it switched 2,200 times a second, moved as much as HAProxy and spent less CPU doing it
- * (docs/benchmarks.md). Small-message traffic (pgbench -S) is unchanged. {@code normal} leaves the threads
- * as the JVM made them.
+ * parallel COPYs on 2 cores the event loop switched about 20,000 times a second and moved 60 % of HAProxy's
+ * bytes; in the batch class it switched about 2,000 times a second, moved as much as HAProxy and spent less
+ * CPU doing it (docs/benchmarks.md). Small-message traffic (pgbench -S) is unchanged. {@code normal} leaves
+ * the threads as the JVM made them.
  */
 public enum IoScheduling {
     NORMAL,

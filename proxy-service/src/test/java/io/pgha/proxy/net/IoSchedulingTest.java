@@ -41,13 +41,6 @@ class IoSchedulingTest {
     }
 
     @Test
-    void normalLeavesTheThreadAsItWas() throws Exception {
-        int before = IoScheduling.policyOfCurrentThread();
-        assertThat(IoScheduling.NORMAL.applyToCurrentThread()).isNull();
-        assertThat(IoScheduling.policyOfCurrentThread()).isEqualTo(before);
-    }
-
-    @Test
     void theServersEventLoopsRunInTheConfiguredClass() throws Exception {
         ProxyServer batch = new ProxyServer(props(IoScheduling.BATCH), Transport.select("auto"), new Traffic());
         ProxyServer normal = new ProxyServer(props(IoScheduling.NORMAL), Transport.select("auto"), new Traffic());
