@@ -40,6 +40,39 @@ class PacedLoopTest {
     }
 
     @Test
+    void aTriggerRunsTheStepWithoutWaitingForTheNextTick() {
+        List<Long> runs = new CopyOnWriteArrayList<>();
+        loop = new PacedLoop("test-loop", Duration.ofSeconds(5), () -> Duration.ofHours(1), 0,
+                () -> runs.add(System.nanoTime()), e -> { });
+        loop.start();
+        await().atMost(Duration.ofSeconds(2)).until(() -> runs.size() == 1);
+        for (int i = 0; i < 5; i++) {
+            long triggered = System.nanoTime();
+            loop.trigger();
+            int expected = i + 2;
+            await().atMost(Duration.ofSeconds(2)).until(() -> runs.size() >= expected);
+            assertThat((runs.get(expected - 1) - triggered) / 1_000_000).as("ms from trigger %d to its run", i)
+                    .isLessThan(1000);
+        }
+    }
+
+    @Test
+    void aStepThatTriggersItselfRunsAtMostEveryMinGap() throws InterruptedException {
+        AtomicInteger runs = new AtomicInteger();
+        PacedLoop[] self = new PacedLoop[1];
+        loop = new PacedLoop("test-loop", Duration.ofSeconds(5), () -> Duration.ofHours(1), 0, () -> {
+            runs.incrementAndGet();
+            self[0].trigger();
+        }, e -> { });
+        self[0] = loop;
+        loop.start();
+        Thread.sleep(500);
+        loop.stop(Duration.ofSeconds(1));
+        // 500 ms / 20 ms = 25 runs; a loop without the gap would make tens of thousands
+        assertThat(runs.get()).isBetween(2, 30);
+    }
+
+    @Test
     void aShortIntervalRunsTheStepWithoutTriggers() {
         AtomicInteger runs = new AtomicInteger();
         loop = new PacedLoop("test-loop", TICK, () -> Duration.ofMillis(60), 0, runs::incrementAndGet, e -> { });

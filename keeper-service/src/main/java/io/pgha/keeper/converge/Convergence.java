@@ -119,10 +119,14 @@ public final class Convergence {
     }
 
     /**
-     * One step towards the cluster data's wishes for this keeper; true when it acted on the instance (the caller
-     * publishes the result at once).
+     * What one step did: {@code acted}, it changed the instance (the caller publishes the result at once);
+     * {@code lookAgain}, it changed what runs, and the next step is to follow at once.
      */
-    public synchronized boolean converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
+    public record Outcome(boolean acted, boolean lookAgain) {
+    }
+
+    /** One step towards the cluster data's wishes for this keeper. */
+    public synchronized Outcome converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
         KeeperSituation situation = new KeeperSituation(settings, id.instanceId(), cd, peers, state, pg.isRunning(),
                 obs, instanceParameters(), writesFenced, pg.readFile("postgresql.conf"), pg.readFile("pg_hba.conf"),
                 memory);
@@ -136,7 +140,7 @@ public final class Convergence {
             waitingFor.reset();
         }
         memory = d.next();
-        return acted;
+        return new Outcome(acted, d.lookAgain());
     }
 
     /** Carries out one action; false for those that leave the instance as it was (a wait). */
@@ -165,7 +169,7 @@ public final class Convergence {
         } else if (a instanceof KeeperAction.Promote p) {
             long t0 = System.nanoTime();
             log.info("action=promote db={} reason=\"{}\"", db.uid(), p.reason());
-            pg.promote();
+            promote();
             pg.reload();
             log.info("promoted db={} in {} ms", db.uid(), millisSince(t0));
         } else if (a instanceof KeeperAction.Reload r) {
@@ -180,6 +184,20 @@ public final class Convergence {
             log.info("db={} generation={} applied role={}", db.uid(), applied.generation(), applied.role());
         }
         return true;
+    }
+
+    /** Promotes the standby and waits until it accepts writes (within the commands' timeout). */
+    private void promote() {
+        pg.requestPromotion();
+        try {
+            if (!sql.awaitOutOfRecovery(Instant.now().plus(pg.commandTimeout()))) {
+                throw new PgCommandException("promotion did not finish within " + pg.commandTimeout().toSeconds()
+                        + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgCommandException("interrupted while waiting for the promotion");
+        }
     }
 
     /** Writes the files that differ and sets standby.signal; true when something on disk changed. */

@@ -23,6 +23,7 @@ import io.pgha.store.EphemeralRegistration;
 import io.pgha.store.StoreException;
 import io.pgha.store.StoreKeys;
 import io.pgha.store.StoreWatch;
+import io.pgha.store.WatchEvent;
 import io.pgha.store.Versioned;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,12 +39,15 @@ import org.springframework.context.SmartLifecycle;
 /**
  * The keeper's loop: on every {@code sleepInterval}, on every change of the cluster data (watch) and
  * within a quarter second of the postmaster exiting, it looks at PostgreSQL, publishes what it saw, converges one
- * step, and publishes again when that step did something. A store outage changes nothing locally; the loop
+ * step, and publishes again when that step did something; a step that started, stopped or promoted the instance
+ * is followed by the next one at once. A store outage changes nothing locally; the loop
  * goes on and catches up.
  */
 public final class KeeperLoop implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(KeeperLoop.class);
     private static final Duration TICK = Duration.ofMillis(250);
+    /** How often the candidate of a switchover under way reports (see {@link KeeperStep#switchoverCandidate}). */
+    private static final Duration CANDIDATE_REPORTS = Duration.ofMillis(50);
 
     private final ClusterRepository repository;
     private final KeeperIdentity id;
@@ -59,6 +63,8 @@ public final class KeeperLoop implements SmartLifecycle {
             this::stepFailed).beforeEachTick(this::watchPostmaster);
     private volatile KeeperView view = KeeperView.initial();
     private StoreWatch watch;
+    /** What concerned this keeper in the last cluster data its watch delivered (watch thread only). */
+    private WatchedPart watched;
     private boolean lastSeenRunning;
     private volatile Duration sleepInterval = ClusterSpec.empty().effective().sleepInterval();
     private volatile Duration failInterval = ClusterSpec.empty().effective().failInterval();
@@ -113,14 +119,26 @@ public final class KeeperLoop implements SmartLifecycle {
     public synchronized void start() {
         lastConfirmed = clock.instant();
         // Its own thread: the loop may be stuck in a store call that times out, and the fence must not wait for it.
+        // It also schedules the switchover candidate's frequent reports.
         fenceExecutor = DaemonExecutors.single("keeper-fence");
         fenceExecutor.scheduleWithFixedDelay(this::checkFence, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            watch = repository.store().watch(StoreKeys.CLUSTER_DATA, false, events -> trigger());
+            watch = repository.store().watch(StoreKeys.CLUSTER_DATA, false, this::clusterDataChanged);
         } catch (StoreException e) {
             log.warn("cluster data watch not started ({}); polling every sleepInterval", e.getMessage());
         }
         loop.start();
+    }
+
+    /** A step on a change that concerns this keeper ({@link WatchedPart}); any other waits for the next interval. */
+    private void clusterDataChanged(java.util.List<WatchEvent> events) {
+        for (WatchEvent e : events) {
+            WatchedPart part = e.value() == null ? null : WatchedPart.decode(e.value());
+            if (part == null || !part.equals(watched)) {
+                watched = part;
+                trigger();
+            }
+        }
     }
 
     /** Cheap (pid file and process table), every tick: a postmaster that exited is seen within a tick. */
@@ -153,11 +171,16 @@ public final class KeeperLoop implements SmartLifecycle {
         }
         publish(cd, peers, before, true);
         if (cd != null) {
-            boolean acted = convergence.converge(cd, peers, before);
+            Convergence.Outcome step = convergence.converge(cd, peers, before);
             failure.reset();
             problem = null;
-            if (acted) {
+            if (step.lookAgain()) {
+                loop.trigger(); // the next step, at once, publishes what the instance is now
+            } else if (step.acted()) {
                 publish(cd, peers, observer.observe(), false); // show the result now, not a sleepInterval later
+            }
+            if (!step.lookAgain() && KeeperStep.switchoverCandidate(cd, id.uid())) {
+                fenceExecutor.schedule(loop::trigger, CANDIDATE_REPORTS.toMillis(), TimeUnit.MILLISECONDS);
             }
             backups.tick(cd, confirmedMaster(cd) && runsAsPrimary && !convergence.writesFenced(),
                     before.timelineId());

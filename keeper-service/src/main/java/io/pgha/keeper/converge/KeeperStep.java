@@ -14,6 +14,7 @@ import io.pgha.keeper.converge.KeeperAction.WriteConfig;
 import io.pgha.keeper.postgres.Observation;
 import io.pgha.keeper.postgres.PostgresConfig;
 import io.pgha.keeper.postgres.StopMode;
+import io.pgha.model.Cluster;
 import io.pgha.model.ClusterData;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
@@ -44,6 +45,17 @@ final class KeeperStep {
     record Decision(List<KeeperAction> actions, KeeperMemory next) {
         Decision {
             actions = List.copyOf(actions);
+        }
+
+        /**
+         * The step changed what runs (started, stopped, promoted or rebuilt the instance), so its result is for the
+         * next step to see and build on: that one runs at once, not a sleepInterval later. In a switchover the
+         * sentinel waits for exactly that next step (the old primary's generation applied as a standby, the new
+         * master's report as a primary).
+         */
+        boolean lookAgain() {
+            return actions.stream().anyMatch(a -> a instanceof Stop || a instanceof Start || a instanceof Promote
+                    || a instanceof Initialize);
         }
     }
 
@@ -155,6 +167,18 @@ final class KeeperStep {
             memory = memory.withApplied(db.generation());
         }
         return new Decision(actions, memory);
+    }
+
+    /**
+     * The keeper's DB is the candidate of a switchover under way (planned, or a rolling restart's) and not promoted
+     * yet: the sentinel promotes it as soon as a report of it shows the old master's last WAL received, so it reports
+     * often instead of every sleepInterval. The WAL it receives is not part of the cluster data it watches.
+     */
+    static boolean switchoverCandidate(ClusterData cd, String keeperUid) {
+        Cluster.Operation op = cd.cluster().status().operation();
+        return op != null && op.state() == Cluster.Operation.State.RUNNING && op.candidate() != null
+                && cd.dbOfKeeper(keeperUid).filter(db -> db.uid().equals(op.candidate())
+                        && db.spec().role() == DB.Role.STANDBY).isPresent();
     }
 
     /** Writes the configuration, then starts; a restart with synchronous standbys closes the gate first. */

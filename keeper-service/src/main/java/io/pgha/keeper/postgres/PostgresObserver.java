@@ -215,6 +215,26 @@ public final class PostgresObserver implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the instance left recovery (a promotion finished), looking every 10 ms; false when it had not
+     * by {@code deadline}. A look that fails (the server busy ending recovery) counts as "not yet".
+     */
+    public boolean awaitOutOfRecovery(java.time.Instant deadline) throws InterruptedException {
+        while (true) {
+            try (Connection conn = pool.getConnection(); Statement st = conn.createStatement()) {
+                if (!bool(st, "SELECT pg_is_in_recovery()")) {
+                    return true;
+                }
+            } catch (SQLException e) {
+                log.debug("promotion check failed: {}", e.getMessage());
+            }
+            if (java.time.Instant.now().isAfter(deadline)) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+    }
+
     public void evictConnections() {
         pool.getHikariPoolMXBean().softEvictConnections();
     }

@@ -198,6 +198,14 @@ final class KeeperStepFixture {
         return this;
     }
 
+    /** An operation of the cluster's status (a switchover under way, …). */
+    KeeperStepFixture operation(Cluster.Operation op) {
+        operation = op;
+        return this;
+    }
+
+    private Cluster.Operation operation;
+
     KeeperStepFixture paused() {
         paused = true;
         return this;
@@ -271,7 +279,7 @@ final class KeeperStepFixture {
         String master = dbs.values().stream().filter(d -> d.spec().leads()).map(DB::uid)
                 .findFirst().orElse(null);
         Cluster cluster = new Cluster("c1", 1, T0, clusterSpec, new Cluster.Status(Cluster.Phase.NORMAL,
-                master, paused, null, null));
+                master, paused, operation, null));
         ClusterData cd = new ClusterData(ClusterData.FORMAT_VERSION, cluster, ks, dbs, Proxy.empty());
         Observation obs = !reachable ? Observation.down(running) : new Observation(true, true, inRecovery, "7001", 1,
                 List.of(), 100, 0, 0, inRecovery, syncStandbys, "15", Map.of(), pendingRestart, null, slots, null, null);

@@ -15,6 +15,7 @@ import io.pgha.keeper.converge.KeeperAction.Stop;
 import io.pgha.keeper.converge.KeeperAction.StopPurpose;
 import io.pgha.keeper.converge.KeeperAction.Wait;
 import io.pgha.keeper.converge.KeeperAction.WriteConfig;
+import io.pgha.model.Cluster;
 import io.pgha.model.DB;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +190,7 @@ class KeeperStepTest {
         assertThat(kinds(d.actions())).containsExactly("WriteConfig", "Promote");
         assertThat(only(d, WriteConfig.class).files().standbySignal()).as("promotion removes it itself").isNull();
         assertThat(d.next().appliedGeneration()).as("applied only once it runs as primary").isEqualTo(3);
+        assertThat(d.lookAgain()).as("the next step, which reports the generation applied, follows at once").isTrue();
     }
 
     @Test
@@ -197,6 +199,22 @@ class KeeperStepTest {
         assertThat(kinds(d.actions())).containsExactly("Stop", "WriteConfig", "Start");
         assertThat(only(d, Stop.class).purpose()).isEqualTo(StopPurpose.DEMOTE);
         assertThat(only(d, WriteConfig.class).files().standbySignal()).isTrue();
+        assertThat(d.lookAgain()).as("a switchover waits for the next step's report as a standby").isTrue();
+    }
+
+    @Test
+    void theCandidateOfASwitchoverUnderWayReportsOftenUntilItIsPromoted() {
+        Cluster.Operation running = new Cluster.Operation("op-1", Cluster.Operation.Type.SWITCHOVER, "db2",
+                KeeperStepFixture.T0, null, Cluster.Operation.State.RUNNING, null, "db1");
+        assertThat(KeeperStep.switchoverCandidate(k1RunsStandbyDb2().operation(running).situation().clusterData(),
+                "k1")).isTrue();
+        assertThat(KeeperStep.switchoverCandidate(k1RunsStandbyDb2().operation(running.withState(
+                Cluster.Operation.State.DONE, "new master db2")).situation().clusterData(), "k1"))
+                .as("the switchover ended").isFalse();
+        assertThat(KeeperStep.switchoverCandidate(k1RunsStandbyDb2().situation().clusterData(), "k1"))
+                .as("no operation").isFalse();
+        assertThat(KeeperStep.switchoverCandidate(k1RunsMasterDb1().operation(running).situation().clusterData(),
+                "k1")).as("the old master is not the candidate").isFalse();
     }
 
     // ---- configuration ----
@@ -205,6 +223,7 @@ class KeeperStepTest {
     void aConvergedInstanceDoesNothing() {
         assertThat(decide(k1RunsMasterDb1()).actions()).isEmpty();
         assertThat(decide(k1RunsStandbyDb2()).actions()).isEmpty();
+        assertThat(decide(k1RunsMasterDb1()).lookAgain()).as("nothing to follow up").isFalse();
     }
 
     @Test
@@ -212,6 +231,7 @@ class KeeperStepTest {
         KeeperStep.Decision d = decide(k1RunsMasterDb1().generation(4));
         assertThat(kinds(d.actions())).containsExactly("Applied");
         assertThat(d.next().appliedGeneration()).isEqualTo(4);
+        assertThat(d.lookAgain()).as("the instance runs as it did: the next step waits for news").isFalse();
     }
 
     @Test

@@ -79,14 +79,28 @@ final class Operations {
 
     /**
      * Switchover, step 1: fence the proxies and restart the master as a standby of the candidate (a clean shutdown
-     * sends every WAL record to the connected standbys); {@code running} names both and becomes the operation.
+     * sends every WAL record to the connected standbys); {@code running} names both and becomes the operation. The
+     * candidate gets the master and its other standbys as followers at once, so that it has their replication slots
+     * (a standby can hold them) by the time the old master restarts and connects to it: a standby that finds no
+     * slot retries only after wal_retrieve_retry_interval (5 s), and under synchronous replication the new master's
+     * commits would wait that long for it.
      */
     static void beginSwitchover(PlanContext c, DB m, DB to, Cluster.Operation running) {
+        List<String> followers = new ArrayList<>(List.of(m.uid()));
+        c.standbysOf(m).stream().map(DB::uid).filter(uid -> !uid.equals(to.uid())).sorted().forEach(followers::add);
+        String follows = to.spec().followConfig() == null ? m.uid() : to.spec().followConfig().dbUid();
+        c.set(c.cd().withDb(c.refresh(to, DB.Role.STANDBY, follows, List.of(), followers)));
         c.set(c.cd().withDb(c.refresh(m, DB.Role.STANDBY, to.uid(), List.of(), List.of())));
         c.set(c.cd().withCluster(c.cd().cluster().withStatus(c.cd().cluster().status().withMaster(to.uid())
                 .withOperation(running))));
         c.fenceProxies();
         c.event(new PlanEvent.Info("switchover: proxies fenced, " + m.uid() + " stopping to follow " + to.uid()));
+    }
+
+    private static List<String> concat(List<String> list, String uid) {
+        List<String> all = new ArrayList<>(list);
+        all.add(uid);
+        return all;
     }
 
     /** How a switchover ended: done (the new master leads) or failed, with the operator's message. */
@@ -111,8 +125,10 @@ final class Operations {
         if (oldStopped && to.status().healthy() && (from == null
                 || to.status().walPosition() >= from.status().walPosition())) {
             List<String> sync = new ArrayList<>(from == null ? List.of() : List.of(from.uid()));
+            // The followers it got in step 1 (whose slots it made), less any DB gone since.
+            List<String> followers = to.spec().followers().stream().filter(c.cd().dbs()::containsKey).toList();
             DB master = c.refreshLeader(to, c.spec().synchronousReplication() ? sync : List.of(),
-                    from == null ? List.of() : List.of(from.uid()));
+                    from == null || followers.contains(from.uid()) ? followers : concat(followers, from.uid()));
             c.set(c.cd().withDb(master));
             c.event(new PlanEvent.MasterElected(ClusterHistory.Reason.SWITCHOVER, op.fromDb(),
                     from == null ? null : from.spec().keeperUid(), to.uid(), to.spec().keeperUid(),

@@ -113,6 +113,21 @@ final class PlanContext {
         return m != null && m.spec().leads() && m.converged() && m.status().healthy();
     }
 
+    /**
+     * The leader may take the cluster's clients: {@link #ready}, or a master whose keeper reports it promoted and
+     * healthy this round while it converges on a later generation. Such a generation (a new master's followers get
+     * their slots, the old master's standbys are re-pointed) changes whom it sends WAL to, not whether it takes
+     * writes: its synchronous standbys were configured before it left recovery. Waiting for it kept a switchover's
+     * clients out for another keeper round trip.
+     */
+    boolean servesClients(DB m) {
+        if (ready(m)) {
+            return true;
+        }
+        return m != null && m.spec().role() == DB.Role.MASTER && m.status().healthy()
+                && report(m).map(r -> r.running() && r.healthy() && !r.inRecovery()).orElse(false);
+    }
+
     /** Healthy keepers that may hold a DB, highest priority first. */
     List<Keeper> eligibleKeepers() {
         boolean registeredOnly = spec.keeperAdmission() == ClusterSpec.KeeperAdmission.REGISTERED;

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Phase 4, the proxy handshake: names the master to the proxies only after every live proxy acknowledged the
- * generation that named nobody (or proxyTimeout passed since, so a silent proxy has fenced itself). A proxy
- * therefore never routes to a new master while another still routes to the old one.
+ * generation that named nobody (or proxyTimeout passed since, so a silent proxy has fenced itself), and once the
+ * master runs as a primary ({@link PlanContext#servesClients}). A proxy therefore never routes to a new master while
+ * another still routes to the old one, nor to a standby that is not promoted yet.
  */
 final class ProxyHandshake {
     private ProxyHandshake() {
@@ -24,7 +25,7 @@ final class ProxyHandshake {
             c.event(new PlanEvent.Info("proxies told to drop connections to " + named));
             return;
         }
-        if (named != null || master == null || !PlanContext.ready(c.cd().dbs().get(master))) {
+        if (named != null || master == null || !c.servesClients(c.cd().dbs().get(master))) {
             return;
         }
         List<String> waiting = c.obs.proxies().values().stream().filter(i -> i.generation() < p.generation())

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.DB;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -46,6 +47,9 @@ class OperationsTest {
                             assertThat(db(p, "db1").spec().role()).isEqualTo(DB.Role.STANDBY);
                             assertThat(db(p, "db1").spec().followConfig().dbUid()).isEqualTo("db3");
                             assertThat(db(p, "db3").spec().role()).isEqualTo(DB.Role.STANDBY);
+                            assertThat(db(p, "db3").spec().followers())
+                                    .as("its slots for the old master and its other standby, made before they connect")
+                                    .containsExactly("db1", "db2");
                             assertThat(master(p)).isEqualTo("db3");
                             assertThat(p.next().proxy().spec().masterDbUid()).isNull();
                             assertThat(p.next().cluster().status().operation().state())
@@ -63,9 +67,15 @@ class OperationsTest {
                                 .wal("db3", 100_000_100),
                         p -> {
                             assertThat(db(p, "db3").spec().role()).isEqualTo(DB.Role.MASTER);
+                            assertThat(db(p, "db3").spec().followers()).as("at least the old master")
+                                    .contains("db1");
                             assertThat(p.events()).anyMatch(e -> e instanceof PlanEvent.MasterElected m
                                     && m.reason() == ClusterHistory.Reason.SWITCHOVER && m.fromDb().equals("db1"));
                         }),
+                scenario("switchover step 2 keeps the followers the candidate got in step 1",
+                        () -> threeNodes().switchingOver("db1", "db3").followers("db3", List.of("db1", "db2"))
+                                .wal("db1", 100_000_100).wal("db3", 100_000_100),
+                        p -> assertThat(db(p, "db3").spec().followers()).containsExactly("db1", "db2")),
                 scenario("switchover step 2 waits while the old master has not restarted as a standby",
                         () -> threeNodes().switchingOver("db1", "db3").notConverged("db1", 1),
                         p -> assertThat(db(p, "db3").spec().role()).isEqualTo(DB.Role.STANDBY)),

@@ -394,6 +394,14 @@ final class PlannerFixture {
         return this;
     }
 
+    /** The keeper reports its DB still in recovery: an elected master not promoted yet. */
+    PlannerFixture notPromotedYet(String dbUid) {
+        notPromoted.add(dbUid);
+        return this;
+    }
+
+    private final Set<String> notPromoted = new HashSet<>();
+
     /** The DB's spec last changed {@code secondsAgo}; it was converged until now. */
     PlannerFixture specChanged(String dbUid, int secondsAgo) {
         DB d = dbs.get(dbUid);
@@ -512,7 +520,8 @@ final class PlannerFixture {
                 long gen = unknownGeneration.contains(db.uid()) ? -1
                         : notConverged.contains(db.uid()) ? db.generation() - 1 : db.generation();
                 pg = new KeeperInfo.PostgresState(db.uid(), gen, running, healthy,
-                        db.spec().role() == DB.Role.STANDBY, s.systemId(), s.timelineId(), s.timelineHistory(),
+                        db.spec().role() == DB.Role.STANDBY || notPromoted.contains(db.uid()), s.systemId(),
+                        s.timelineId(), s.timelineHistory(),
                         s.walPosition(), received.getOrDefault(k.uid(), s.walPosition()), s.walPosition(),
                         s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
                         s.pgParameters(), s.oldestWalFile(), needsRestart.contains(k.uid()),

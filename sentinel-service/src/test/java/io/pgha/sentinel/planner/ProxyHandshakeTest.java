@@ -35,9 +35,17 @@ class ProxyHandshakeTest {
                         () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
                                 .proxyCleared(5).proxyInfo("p1", 5),
                         p -> assertThat(p.next().proxy().spec().masterDbUid()).isEqualTo("db1")),
-                scenario("the new master is not named before it is promoted and converged",
+                scenario("the new master is not named before it is promoted",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
+                                .notConverged("db1", 1).notPromotedYet("db1").proxyCleared(10),
+                        p -> assertThat(p.next().proxy().spec().masterDbUid()).isNull()),
+                scenario("a promoted master is named while it still converges on its new followers",
                         () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
                                 .notConverged("db1", 1).proxyCleared(10),
+                        p -> assertThat(p.next().proxy().spec().masterDbUid()).isEqualTo("db1")),
+                scenario("a promoted master that is not healthy is not named",
+                        () -> aCluster().keeper("k1").keeper("k2").master("db1", "k1").standby("db2", "k2")
+                                .notConverged("db1", 1).unansweredObservation("k1").proxyCleared(10),
                         p -> assertThat(p.next().proxy().spec().masterDbUid()).isNull())));
     }
 }
