@@ -28,6 +28,7 @@ import io.pgha.store.Versioned;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -131,7 +132,7 @@ public final class KeeperLoop implements SmartLifecycle {
     }
 
     /** A step on a change that concerns this keeper ({@link WatchedPart}); any other waits for the next interval. */
-    private void clusterDataChanged(java.util.List<WatchEvent> events) {
+    private void clusterDataChanged(List<WatchEvent> events) {
         for (WatchEvent e : events) {
             WatchedPart part = e.value() == null ? null : WatchedPart.decode(e.value());
             if (part == null || !part.equals(watched)) {

@@ -3,6 +3,8 @@ package io.pgha.keeper.converge;
 import io.pgha.model.ClusterData;
 import io.pgha.model.DB;
 import io.pgha.model.Keeper;
+import io.pgha.model.Proxy;
+import io.pgha.store.ClusterRepository;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -19,7 +21,7 @@ record WatchedPart(ClusterData relevant) {
     /** The watched part of {@code json}; null when it does not decode (the step then reports why). */
     static WatchedPart decode(String json) {
         try {
-            return of(io.pgha.store.ClusterRepository.decodeValidClusterData(json, "watched cluster data"));
+            return of(ClusterRepository.decodeValidClusterData(json, "watched cluster data"));
         } catch (RuntimeException e) {
             return null;
         }
@@ -31,7 +33,7 @@ record WatchedPart(ClusterData relevant) {
                         null, null, null))));
         Map<String, Keeper> keepers = cd.keepers().values().stream().collect(Collectors.toMap(Keeper::uid,
                 k -> k.withStatus(new Keeper.Status(false, null, k.status().instanceId(), null, false))));
-        return new WatchedPart(new ClusterData(cd.formatVersion(), cd.cluster(), keepers, dbs, io.pgha.model.Proxy.empty(),
+        return new WatchedPart(new ClusterData(cd.formatVersion(), cd.cluster(), keepers, dbs, Proxy.empty(),
                 cd.extensions()));
     }
 }

@@ -9,8 +9,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
-import java.time.Instant;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -219,7 +219,7 @@ public final class PostgresObserver implements AutoCloseable {
      * Waits until the instance left recovery (a promotion finished), looking every 10 ms; false when it had not
      * by {@code deadline}. A look that fails (the server busy ending recovery) counts as "not yet".
      */
-    public boolean awaitOutOfRecovery(java.time.Instant deadline) throws InterruptedException {
+    public boolean awaitOutOfRecovery(Instant deadline) throws InterruptedException {
         while (true) {
             try (Connection conn = pool.getConnection(); Statement st = conn.createStatement()) {
                 if (!bool(st, "SELECT pg_is_in_recovery()")) {
@@ -228,7 +228,7 @@ public final class PostgresObserver implements AutoCloseable {
             } catch (SQLException e) {
                 log.debug("promotion check failed: {}", e.getMessage());
             }
-            if (java.time.Instant.now().isAfter(deadline)) {
+            if (Instant.now().isAfter(deadline)) {
                 return false;
             }
             Thread.sleep(10);
