@@ -39,7 +39,8 @@ public record KeeperInfo(
     /**
      * The local PostgreSQL instance as observed by its keeper. {@code streaming}: a standby's WAL receiver is
      * connected (null from keepers that do not report it). {@code upstream}: whom a standby's WAL receiver streams
-     * from (null while it does not).
+     * from (null while it does not). {@code cleanShutdown}: where a primary stopped to restart as a standby left its
+     * WAL, reported between its stop and its restart (null otherwise).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PostgresState(
@@ -63,12 +64,25 @@ public record KeeperInfo(
             boolean needsRestart,
             Boolean streaming,
             Archiver archiver,
-            Upstream upstream) {
+            Upstream upstream,
+            CleanShutdown cleanShutdown) {
 
         public PostgresState {
             timelineHistory = timelineHistory == null ? List.of() : List.copyOf(timelineHistory);
             syncStandbys = syncStandbys == null ? List.of() : List.copyOf(syncStandbys);
             pgParameters = pgParameters == null ? Map.of() : Map.copyOf(pgParameters);
+        }
+
+        /** A state without a clean shutdown to report (every state but the one between a demotion's stop and start). */
+        public PostgresState(String dbUid, long generation, boolean running, boolean healthy, boolean inRecovery,
+                             String systemId, long timelineId, List<DB.TimelineHistoryEntry> timelineHistory,
+                             long walPosition, long receivedWalPosition, long replayedWalPosition,
+                             List<String> syncStandbys, String listenAddress, Integer port, String pgVersion,
+                             Map<String, String> pgParameters, String oldestWalFile, boolean needsRestart,
+                             Boolean streaming, Archiver archiver, Upstream upstream) {
+            this(dbUid, generation, running, healthy, inRecovery, systemId, timelineId, timelineHistory, walPosition,
+                    receivedWalPosition, replayedWalPosition, syncStandbys, listenAddress, port, pgVersion,
+                    pgParameters, oldestWalFile, needsRestart, streaming, archiver, upstream, null);
         }
 
         /** A state without a WAL receiver's upstream (a primary, or a standby not streaming). */
@@ -80,7 +94,7 @@ public record KeeperInfo(
                              Boolean streaming, Archiver archiver) {
             this(dbUid, generation, running, healthy, inRecovery, systemId, timelineId, timelineHistory, walPosition,
                     receivedWalPosition, replayedWalPosition, syncStandbys, listenAddress, port, pgVersion,
-                    pgParameters, oldestWalFile, needsRestart, streaming, archiver, null);
+                    pgParameters, oldestWalFile, needsRestart, streaming, archiver, null, null);
         }
 
         /**
@@ -100,8 +114,17 @@ public record KeeperInfo(
                              Boolean streaming) {
             this(dbUid, generation, running, healthy, inRecovery, systemId, timelineId, timelineHistory, walPosition,
                     receivedWalPosition, replayedWalPosition, syncStandbys, listenAddress, port, pgVersion,
-                    pgParameters, oldestWalFile, needsRestart, streaming, null, null);
+                    pgParameters, oldestWalFile, needsRestart, streaming, null, null, null);
         }
+    }
+
+    /**
+     * A primary that its keeper stopped cleanly (a fast shutdown, which sends every WAL record to the connected
+     * standbys first) to restart it as a standby: its WAL ends at {@code walEnd}, the end of its shutdown checkpoint
+     * record, on {@code timelineId}; {@code generation} is the DB generation it stopped for. A switchover's candidate
+     * that received up to {@code walEnd} has every commit and may be promoted while the old primary still restarts.
+     */
+    public record CleanShutdown(long generation, long timelineId, long walEnd) {
     }
 
     /**

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,8 +126,12 @@ public final class Convergence {
     public record Outcome(boolean acted, boolean lookAgain) {
     }
 
-    /** One step towards the cluster data's wishes for this keeper. */
-    public synchronized Outcome converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs) {
+    /**
+     * One step towards the cluster data's wishes for this keeper; {@code cleanShutdown} publishes, in the middle of
+     * a demotion, where the stopped primary's WAL ends.
+     */
+    public synchronized Outcome converge(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs,
+                                         Consumer<KeeperInfo.CleanShutdown> cleanShutdown) {
         KeeperSituation situation = new KeeperSituation(settings, id.instanceId(), cd, peers, state, pg.isRunning(),
                 obs, instanceParameters(), writesFenced, pg.readFile("postgresql.conf"), pg.readFile("pg_hba.conf"),
                 memory);
@@ -134,7 +139,7 @@ public final class Convergence {
         boolean acted = false;
         DB db = cd.dbOfKeeper(id.uid()).orElse(null);
         for (KeeperAction a : d.actions()) {
-            acted |= perform(a, db, cd, peers);
+            acted |= perform(a, db, cd, peers, cleanShutdown);
         }
         if (d.actions().stream().noneMatch(a -> a instanceof KeeperAction.Wait)) {
             waitingFor.reset();
@@ -144,7 +149,8 @@ public final class Convergence {
     }
 
     /** Carries out one action; false for those that leave the instance as it was (a wait). */
-    private boolean perform(KeeperAction a, DB db, ClusterData cd, Map<String, KeeperInfo> peers) {
+    private boolean perform(KeeperAction a, DB db, ClusterData cd, Map<String, KeeperInfo> peers,
+                            Consumer<KeeperInfo.CleanShutdown> cleanShutdown) {
         if (a instanceof KeeperAction.Wait w) {
             if (waitingFor.isNew(w.reason())) {
                 log.info("waiting for {}", w.reason());
@@ -155,6 +161,8 @@ public final class Convergence {
             log.info("action={} db={} mode={} reason=\"{}\"", stop.purpose().logName(), db == null ? "none" : db.uid(),
                     stop.mode().name().toLowerCase(), stop.reason());
             pg.stop(stop.mode());
+        } else if (a instanceof KeeperAction.ReportCleanShutdown report) {
+            reportCleanShutdown(db, report, cleanShutdown);
         } else if (a instanceof KeeperAction.Initialize init) {
             initialize(db, cd, peers, init);
         } else if (a instanceof KeeperAction.WriteConfig w) {
@@ -184,6 +192,26 @@ public final class Convergence {
             log.info("db={} generation={} applied role={}", db.uid(), applied.generation(), applied.role());
         }
         return true;
+    }
+
+    /**
+     * Without a report the sentinel waits until the instance runs as a standby and reports its position from
+     * there: slower, and as safe.
+     */
+    private void reportCleanShutdown(DB db, KeeperAction.ReportCleanShutdown report,
+                                     Consumer<KeeperInfo.CleanShutdown> cleanShutdown) {
+        try {
+            pg.shutdownCheckpoint().ifPresentOrElse(checkpoint -> {
+                log.info("db={} stopped cleanly: WAL ends at {} on timeline {} ({})", db.uid(),
+                        Lsn.format(checkpoint.end()), checkpoint.timelineId(), report.reason());
+                cleanShutdown.accept(new KeeperInfo.CleanShutdown(report.generation(), checkpoint.timelineId(),
+                        checkpoint.end()));
+            }, () -> log.info("db={} not stopped cleanly as a primary: its position is reported once it runs as a"
+                    + " standby", db.uid()));
+        } catch (PgCommandException e) {
+            log.warn("db={} end of WAL not read ({}): its position is reported once it runs as a standby", db.uid(),
+                    e.getMessage());
+        }
     }
 
     /** Promotes the standby and waits until it accepts writes (within the commands' timeout). */
@@ -266,7 +294,7 @@ public final class Convergence {
     private void startAfterInit(DB db, ClusterData cd, Map<String, KeeperInfo> peers, String reason) {
         writeConfig(db, cd, peers);
         perform(new KeeperAction.Start(false, cd.cluster().spec().effective().dbWaitReadyTimeout(), reason), db, cd,
-                peers);
+                peers, stopped -> { });
     }
 
     private void resync(DB db, ClusterData cd, Map<String, KeeperInfo> peers) {

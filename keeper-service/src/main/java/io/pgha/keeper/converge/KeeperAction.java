@@ -39,6 +39,13 @@ sealed interface KeeperAction {
     record Stop(StopPurpose purpose, StopMode mode, String reason) implements KeeperAction {
     }
 
+    /**
+     * After a demotion's stop, before the restart: report where the stopped primary's WAL ends, so that the sentinel
+     * can promote the switchover's candidate while this instance restarts as its standby.
+     */
+    record ReportCleanShutdown(long generation, String reason) implements KeeperAction {
+    }
+
     /** Build the DB's data: initdb, adopt existing data, or resync from the followed DB. */
     record Initialize(DB.InitMode mode, String reason) implements KeeperAction {
     }

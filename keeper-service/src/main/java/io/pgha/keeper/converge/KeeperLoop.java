@@ -172,7 +172,8 @@ public final class KeeperLoop implements SmartLifecycle {
         }
         publish(cd, peers, before, true);
         if (cd != null) {
-            Convergence.Outcome step = convergence.converge(cd, peers, before);
+            Convergence.Outcome step = convergence.converge(cd, peers, before,
+                    stopped -> publish(cd, peers, Observation.down(false), false, stopped));
             failure.reset();
             problem = null;
             if (step.lookAgain()) {
@@ -255,6 +256,11 @@ public final class KeeperLoop implements SmartLifecycle {
     }
 
     private void publish(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean waitForStore) {
+        publish(cd, peers, obs, waitForStore, null);
+    }
+
+    private void publish(ClusterData cd, Map<String, KeeperInfo> peers, Observation obs, boolean waitForStore,
+                         KeeperInfo.CleanShutdown cleanShutdown) {
         Optional<DB> db = cd == null ? Optional.empty() : cd.dbOfKeeper(id.uid());
         // What this keeper applied to its local DB is local knowledge: it holds whether or not the cluster data
         // could be read just now. A failed read must never publish "not converged" (-1): the sentinel would take
@@ -266,7 +272,7 @@ public final class KeeperLoop implements SmartLifecycle {
                 obs.walPosition(), obs.receivedWalPosition(), obs.replayedWalPosition(), obs.syncStandbys(),
                 props.pg().effectiveAdvertiseAddress(), props.pg().effectiveAdvertisePort(), obs.pgVersion(),
                 obs.parameters(), obs.oldestWalFile(), obs.needsRestart(), obs.streaming(), obs.archiver(),
-                obs.upstream()), problem);
+                obs.upstream(), cleanShutdown), problem);
         if (obs.reachable()) {
             runsAsPrimary = obs.running() && !obs.inRecovery();
         }

@@ -5,6 +5,7 @@ import io.pgha.keeper.converge.KeeperAction.Initialize;
 import io.pgha.keeper.converge.KeeperAction.OpenSyncGate;
 import io.pgha.keeper.converge.KeeperAction.Promote;
 import io.pgha.keeper.converge.KeeperAction.Reload;
+import io.pgha.keeper.converge.KeeperAction.ReportCleanShutdown;
 import io.pgha.keeper.converge.KeeperAction.Slots;
 import io.pgha.keeper.converge.KeeperAction.Start;
 import io.pgha.keeper.converge.KeeperAction.Stop;
@@ -126,6 +127,7 @@ final class KeeperStep {
         }
         if (!master && !obs.inRecovery()) {
             actions.add(new Stop(StopPurpose.DEMOTE, StopMode.FAST, "assigned standby while running as primary"));
+            actions.add(new ReportCleanShutdown(db.generation(), "the candidate may be promoted during the restart"));
             memory = start(s, db, actions, memory, "restart as standby", false);
             return new Decision(actions, memory);
         }

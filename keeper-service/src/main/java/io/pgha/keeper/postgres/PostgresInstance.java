@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -271,6 +272,22 @@ public final class PostgresInstance {
             }
         }
         return m;
+    }
+
+    /**
+     * The shutdown checkpoint of an instance stopped cleanly as a primary, read from the control file and the WAL
+     * ({@code pg_waldump}, a few milliseconds); empty when it was not stopped that way or the record cannot be read.
+     */
+    public Optional<ShutdownCheckpoint> shutdownCheckpoint() {
+        Map<String, String> control = controlData();
+        String location = control.get("Latest checkpoint location");
+        String timeline = control.get("Latest checkpoint's TimeLineID");
+        if (!"shut down".equals(control.get("Database cluster state")) || location == null || timeline == null) {
+            return Optional.empty();
+        }
+        PgCommands.Result dump = commands.run(timeout, Map.of(), "pg_waldump", "--path=" + pgData.resolve("pg_wal"),
+                "--timeline=" + timeline, "--start=" + location, "--limit=1");
+        return ShutdownCheckpoint.of(control, dump.output());
     }
 
     public String systemId() {

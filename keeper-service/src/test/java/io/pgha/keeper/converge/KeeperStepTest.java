@@ -196,8 +196,11 @@ class KeeperStepTest {
     @Test
     void aStandbyRunningAsPrimaryIsDemotedAndRestartedAsStandby() {
         KeeperStep.Decision d = decide(k1RunsStandbyDb2().inRecovery(false));
-        assertThat(kinds(d.actions())).containsExactly("Stop", "WriteConfig", "Start");
+        assertThat(kinds(d.actions())).containsExactly("Stop", "ReportCleanShutdown", "WriteConfig", "Start");
         assertThat(only(d, Stop.class).purpose()).isEqualTo(StopPurpose.DEMOTE);
+        assertThat(only(d, KeeperAction.ReportCleanShutdown.class).generation())
+                .as("the generation it stopped for, before it restarts").isEqualTo(k1RunsStandbyDb2().situation()
+                        .clusterData().dbs().get("db2").generation());
         assertThat(only(d, WriteConfig.class).files().standbySignal()).isTrue();
         assertThat(d.lookAgain()).as("a switchover waits for the next step's report as a standby").isTrue();
     }

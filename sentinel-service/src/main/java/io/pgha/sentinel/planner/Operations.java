@@ -3,6 +3,7 @@ package io.pgha.sentinel.planner;
 import io.pgha.model.Cluster;
 import io.pgha.model.ClusterHistory;
 import io.pgha.model.DB;
+import io.pgha.model.KeeperInfo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,9 +122,10 @@ final class Operations {
         if (to.spec().leads()) {
             return PlanContext.ready(to) ? Optional.of(new Outcome(true, "new master " + to.uid())) : Optional.empty();
         }
-        boolean oldStopped = from == null || (from.converged() && from.status().healthy());
-        if (oldStopped && to.status().healthy() && (from == null
-                || to.status().walPosition() >= from.status().walPosition())) {
+        KeeperInfo.CleanShutdown shutdown = from == null ? null : cleanShutdown(c, from, to);
+        boolean oldStopped = from == null || shutdown != null || (from.converged() && from.status().healthy());
+        long finalPosition = from == null ? 0 : shutdown != null ? shutdown.walEnd() : from.status().walPosition();
+        if (oldStopped && to.status().healthy() && to.status().walPosition() >= finalPosition) {
             List<String> sync = new ArrayList<>(from == null ? List.of() : List.of(from.uid()));
             // The followers it got in step 1 (whose slots it made), less any DB gone since.
             List<String> followers = to.spec().followers().stream().filter(c.cd().dbs()::containsKey).toList();
@@ -138,9 +140,20 @@ final class Operations {
         }
         if (c.usable(since).compareTo(c.spec().convergenceTimeout()) > 0) {
             return Optional.of(new Outcome(false, "switchover did not complete within convergenceTimeout: "
-                    + (oldStopped ? to.uid() + " has not received " + from.status().walPosition()
+                    + (oldStopped ? to.uid() + " has not received " + finalPosition
                     : op.fromDb() + " did not restart as a standby")));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The old master's report that it stopped cleanly for this switchover (the generation that made it a standby),
+     * on the candidate's timeline, and is not running yet: its WAL ends there, and it is restarting as the
+     * candidate's standby. Null otherwise; then step 2 waits for its report as a running standby.
+     */
+    private static KeeperInfo.CleanShutdown cleanShutdown(PlanContext c, DB from, DB to) {
+        return c.report(from).filter(r -> !r.running()).map(KeeperInfo.PostgresState::cleanShutdown)
+                .filter(s -> s.generation() == from.generation() && s.timelineId() == to.status().timelineId())
+                .orElse(null);
     }
 }

@@ -76,6 +76,23 @@ class OperationsTest {
                         () -> threeNodes().switchingOver("db1", "db3").followers("db3", List.of("db1", "db2"))
                                 .wal("db1", 100_000_100).wal("db3", 100_000_100),
                         p -> assertThat(db(p, "db3").spec().followers()).containsExactly("db1", "db2")),
+                scenario("switchover step 2 promotes the candidate while the old master restarts, once the candidate"
+                                + " received the end of WAL the old master's clean shutdown reported",
+                        () -> threeNodes().switchingOver("db1", "db3").stoppedCleanly("db1", 0, 100_000_100)
+                                .wal("db3", 100_000_100),
+                        p -> {
+                            assertThat(db(p, "db3").spec().role()).isEqualTo(DB.Role.MASTER);
+                            assertThat(db(p, "db1").status().healthy()).as("still down").isFalse();
+                        }),
+                scenario("switchover step 2 waits while the candidate has not received the end of WAL of the old"
+                                + " master's clean shutdown",
+                        () -> threeNodes().switchingOver("db1", "db3").stoppedCleanly("db1", 0, 100_000_200)
+                                .wal("db3", 100_000_100),
+                        p -> assertThat(elected(p)).isFalse()),
+                scenario("a clean shutdown reported for an earlier generation is no evidence for this switchover",
+                        () -> threeNodes().switchingOver("db1", "db3").stoppedCleanly("db1", 1, 100_000_100)
+                                .wal("db3", 100_000_100),
+                        p -> assertThat(elected(p)).isFalse()),
                 scenario("switchover step 2 waits while the old master has not restarted as a standby",
                         () -> threeNodes().switchingOver("db1", "db3").notConverged("db1", 1),
                         p -> assertThat(db(p, "db3").spec().role()).isEqualTo(DB.Role.STANDBY)),

@@ -40,6 +40,7 @@ final class PlannerFixture {
     private final Set<String> notStreaming = new HashSet<>();
     private final Map<String, Long> received = new HashMap<>();
     private final Set<String> notConverged = new HashSet<>();
+    private final Map<String, KeeperInfo.CleanShutdown> cleanShutdowns = new HashMap<>();
     private final Set<String> dbNotReported = new HashSet<>();
     private final Map<String, ProxyInfo> proxies = new HashMap<>();
     private Proxy proxy = new Proxy(5, T0, new Proxy.Spec(null, List.of()));
@@ -394,6 +395,18 @@ final class PlannerFixture {
         return this;
     }
 
+    /**
+     * The DB's keeper stopped it cleanly to apply the generation it had {@code generationsAgo} (0: its current one,
+     * a demotion), has not restarted it yet, and reports where its WAL ends on the DB's timeline.
+     */
+    PlannerFixture stoppedCleanly(String dbUid, int generationsAgo, long walEnd) {
+        DB d = dbs.get(dbUid);
+        cleanShutdowns.put(dbUid, new KeeperInfo.CleanShutdown(d.generation() - generationsAgo,
+                d.status().timelineId(), walEnd));
+        pgDown.add(d.spec().keeperUid());
+        return notConverged(dbUid, 0);
+    }
+
     /** The keeper reports its DB still in recovery: an elected master not promoted yet. */
     PlannerFixture notPromotedYet(String dbUid) {
         notPromoted.add(dbUid);
@@ -525,7 +538,8 @@ final class PlannerFixture {
                         s.walPosition(), received.getOrDefault(k.uid(), s.walPosition()), s.walPosition(),
                         s.synchronousStandbys(), "10.0.0." + k.uid().substring(1), 5432, "15",
                         s.pgParameters(), s.oldestWalFile(), needsRestart.contains(k.uid()),
-                        db.spec().role() == DB.Role.STANDBY && healthy && !notStreaming.contains(k.uid()));
+                        db.spec().role() == DB.Role.STANDBY && healthy && !notStreaming.contains(k.uid()), null,
+                        null, cleanShutdowns.get(db.uid()));
             }
             infos.put(k.uid(), new KeeperInfo(k.uid(), "c1", k.status().instanceId(), now, k.spec().priority(),
                     k.spec().noSync(), pg));
