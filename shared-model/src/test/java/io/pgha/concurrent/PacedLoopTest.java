@@ -57,7 +57,7 @@ class PacedLoopTest {
     }
 
     @Test
-    void aStepThatTriggersItselfRunsAtMostEveryMinGap() throws InterruptedException {
+    void aStepThatTriggersItselfRunsAtMostEveryMinGap() {
         AtomicInteger runs = new AtomicInteger();
         PacedLoop[] self = new PacedLoop[1];
         loop = new PacedLoop("test-loop", Duration.ofSeconds(5), () -> Duration.ofHours(1), 0, () -> {
@@ -66,10 +66,14 @@ class PacedLoopTest {
         }, e -> { });
         self[0] = loop;
         loop.start();
-        Thread.sleep(500);
-        loop.stop(Duration.ofSeconds(1));
-        // 500 ms / 20 ms = 25 runs; a loop without the gap would make tens of thousands
-        assertThat(runs.get()).isBetween(2, 30);
+        await().atMost(Duration.ofSeconds(2)).until(() -> runs.get() >= 1);
+        long from = System.nanoTime();
+        int first = runs.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() >= first + 10);
+        // Ten gaps of at least MIN_GAP each (less 10 ms of clock slack); without the gap, ten runs take well under
+        // a millisecond.
+        assertThat((System.nanoTime() - from) / 1_000_000).as("ms for ten self-triggered runs")
+                .isGreaterThanOrEqualTo(10 * PacedLoop.MIN_GAP.toMillis() - 10);
     }
 
     @Test
